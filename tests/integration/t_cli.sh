@@ -1,0 +1,12 @@
+# The global command line: help, version, unknown commands and options, exit codes.
+. "$(dirname "$0")/lib.sh"
+expect_rc 0 "$LENDLAB" --help
+contains "$TMP/out" "usage: lendlab"
+contains "$TMP/out" "Commands:"
+expect_rc 0 "$LENDLAB" --version
+contains "$TMP/out" "lendlab "
+expect_rc 2 "$LENDLAB" --bogus
+contains "$TMP/err" "unknown option '--bogus'"
+expect_rc 2 "$LENDLAB" --batch no-such-command
+contains "$TMP/err" "unknown command 'no-such-command'"
+expect_rc 2 "$LENDLAB" --batch
