@@ -10,7 +10,7 @@ PKGS    := ncursesw libcurl libcjson libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Icore -pthread $(CFLAGS)
+ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -iquote core -pthread $(CFLAGS)
 LIBS    := $(PKG_LIBS) -lcsv -lyaml -lm -lpthread
 
 # Debian packages needed to build, run and test (installed by `make deps` when missing).
@@ -60,7 +60,7 @@ $(BIN): $(TUI_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -iquote tests -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LIBS)
 
 run: deps $(BIN)
 	./$(BIN) data/lending_club.csv
