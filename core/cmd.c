@@ -35,8 +35,8 @@ void ll_cmd_usage(const ll_cmd_entry *e, FILE *f)
         const ll_optspec *o = &e->opts[i];
         char left[64];
         if (o->shortname)
-            snprintf(left, sizeof left, "-%c, --%s%s%s", o->shortname, o->name, o->metavar ? " " : "",
-                     o->metavar ? o->metavar : "");
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->shortname, o->name,
+                     o->metavar ? " " : "", o->metavar ? o->metavar : "");
         else
             snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
                      o->metavar ? o->metavar : "");
@@ -278,11 +278,21 @@ void ll_cmd_json_string(FILE *f, const char *s)
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
         default:
             if (*p < 0x20)
                 fprintf(f, "\\u%04x", *p);

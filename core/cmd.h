@@ -6,11 +6,11 @@
 
 /* Documented exit codes of every command. */
 enum {
-    LL_EXIT_OK = 0,        /* success */
-    LL_EXIT_ERROR = 1,     /* the command ran and failed (I/O, parse, network, model...) */
-    LL_EXIT_USAGE = 2,     /* bad command line: unknown option, bad value, missing argument */
-    LL_EXIT_DRIFT = 3,     /* drift --fail-on-drift: dataset drift detected */
-    LL_EXIT_POLICY = 4,    /* promote: refused by the promotion policy */
+    LL_EXIT_OK = 0,         /* success */
+    LL_EXIT_ERROR = 1,      /* the command ran and failed (I/O, parse, network, model...) */
+    LL_EXIT_USAGE = 2,      /* bad command line: unknown option, bad value, missing argument */
+    LL_EXIT_DRIFT = 3,      /* drift --fail-on-drift: dataset drift detected */
+    LL_EXIT_POLICY = 4,     /* promote: refused by the promotion policy */
     LL_EXIT_CANCELLED = 130 /* interrupted (Ctrl-C / SIGTERM) */
 };
 

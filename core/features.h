@@ -31,14 +31,14 @@ typedef struct {
  * Missing numeric values are imputed by the plan before standardisation (num has no NaN);
  * a missing category is its own level if the plan made one, else -1 (no contribution). */
 typedef struct {
-    size_t n;          /* rows */
-    int pnum;          /* numeric (standardised) columns */
-    double **num;      /* pnum arrays of n values */
-    int ncat;          /* categorical groups */
-    int32_t **cat;     /* ncat arrays of n level indexes (-1 = no level) */
-    int *cat_levels;   /* levels per group */
-    int *cat_offset;   /* weight index of level 0 of group g: pnum + sum of earlier levels */
-    int nweights;      /* pnum + sum(cat_levels); the intercept is separate */
+    size_t n;        /* rows */
+    int pnum;        /* numeric (standardised) columns */
+    double **num;    /* pnum arrays of n values */
+    int ncat;        /* categorical groups */
+    int32_t **cat;   /* ncat arrays of n level indexes (-1 = no level) */
+    int *cat_levels; /* levels per group */
+    int *cat_offset; /* weight index of level 0 of group g: pnum + sum of earlier levels */
+    int nweights;    /* pnum + sum(cat_levels); the intercept is separate */
 } ll_design;
 
 /* Per-iteration report every learner sends through its callback. NaN where not computed. */

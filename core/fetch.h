@@ -13,7 +13,15 @@ typedef struct {
     /* Optional progress: bytes so far and expected total (0 if unknown). Non-zero cancels. */
     int (*progress)(size_t done, size_t total, void *ud);
     void *progress_ud;
+    long stall_timeout_s; /* fail when under 1 byte/s for this long; 0 = 60 s (<= timeout_s) */
 } ll_fetch_options;
+
+/* What one ll_fetch_to_cache_ex call did. */
+typedef struct {
+    long http_status; /* final HTTP status: 200 (downloaded), 304 (cache confirmed)... */
+    int from_cache;   /* 1 when the cached copy was kept because the server answered 304 */
+    long long bytes;  /* body bytes downloaded by this call (0 on 304) */
+} ll_fetch_result;
 
 /* True when s starts with http:// or https://. */
 int ll_fetch_is_url(const char *s);
@@ -22,5 +30,11 @@ int ll_fetch_is_url(const char *s);
  * timeout, truncated transfer (LL_ENET). A failed transfer never replaces a good cached copy. */
 ll_status ll_fetch_to_cache(const char *url, const ll_fetch_options *opt, char *path_out,
                             size_t path_len, ll_error *err);
+/* ll_fetch_to_cache that also reports what happened in *res (res may be NULL). */
+ll_status ll_fetch_to_cache_ex(const char *url, const ll_fetch_options *opt, char *path_out,
+                               size_t path_len, ll_fetch_result *res, ll_error *err);
+/* Write the path url would be cached at (no network access, nothing created). */
+ll_status ll_fetch_cache_path(const char *url, const ll_fetch_options *opt, char *path_out,
+                              size_t path_len, ll_error *err);
 
 #endif

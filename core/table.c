@@ -11,10 +11,14 @@
 const char *ll_coltype_name(ll_coltype t)
 {
     switch (t) {
-    case LL_COL_NUMERIC: return "numeric";
-    case LL_COL_CATEGORICAL: return "categorical";
-    case LL_COL_BOOLEAN: return "boolean";
-    default: return "unknown";
+    case LL_COL_NUMERIC:
+        return "numeric";
+    case LL_COL_CATEGORICAL:
+        return "categorical";
+    case LL_COL_BOOLEAN:
+        return "boolean";
+    default:
+        return "unknown";
     }
 }
 

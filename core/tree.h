@@ -15,13 +15,13 @@ typedef struct {
     int32_t feature;     /* split feature (index into the binned matrix) */
     uint8_t default_left;
     uint8_t is_cat;
-    uint8_t split_bin;    /* numeric split bin */
-    double threshold;     /* numeric: cuts[feature][split_bin] */
-    uint64_t cat_set[4];  /* categorical: bitset over category indexes 0..255 */
-    double value;         /* leaf output (gbdt: margin delta already scaled by eta;
-                             forest: positive-class probability) */
-    double gain;          /* split loss reduction (internal nodes) */
-    double cover;         /* sum of hessians (gbdt) or weighted row count (forest) */
+    uint8_t split_bin;   /* numeric split bin */
+    double threshold;    /* numeric: cuts[feature][split_bin] */
+    uint64_t cat_set[4]; /* categorical: bitset over category indexes 0..255 */
+    double value;        /* leaf output (gbdt: margin delta already scaled by eta;
+                            forest: positive-class probability) */
+    double gain;         /* split loss reduction (internal nodes) */
+    double cover;        /* sum of hessians (gbdt) or weighted row count (forest) */
 } ll_tree_node;
 
 typedef struct {

@@ -42,8 +42,8 @@ static void test_parse_invalid(void **state)
 {
     (void)state;
     int ok;
-    const char *bad[] = {"", " ", "abc", "1.2.3", "1e", "e5", "-", ".", "12a", "0x10", "1,5",
-                         "NaN", "inf", "--1"};
+    const char *bad[] = {"",  " ",   "abc",  "1.2.3", "1e",  "e5",  "-",
+                         ".", "12a", "0x10", "1,5",   "NaN", "inf", "--1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         parse(bad[i], &ok);
         assert_false(ok);
@@ -53,8 +53,8 @@ static void test_parse_invalid(void **state)
 static void test_format_roundtrip(void **state)
 {
     (void)state;
-    const double vals[] = {0.0, 1.0, -2.0, 0.1, 13.99, 1.0 / 3.0, 1e-300, 6.02214076e23,
-                           123456789.125, -0.000123};
+    const double vals[] = {0.0,       1.0,    -2.0,          0.1,           13.99,
+                           1.0 / 3.0, 1e-300, 6.02214076e23, 123456789.125, -0.000123};
     char buf[64];
     for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
         ll_numfmt_double(vals[i], buf, sizeof buf);
