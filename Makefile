@@ -17,7 +17,8 @@ LIBS    := $(PKG_LIBS) -lcsv -lyaml -lm -lpthread
 DEB_PKGS := build-essential pkg-config libncurses-dev libcsv-dev libcjson-dev \
             libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev libyaml-dev tmux clang \
             libclang-rt-14-dev clang-format cppcheck valgrind mandoc curl python3 \
-            python3-xgboost python3-sklearn python3-scipy python3-pandas python3-numpy
+            python3-xgboost python3-sklearn python3-scipy python3-pandas python3-numpy \
+            python3-yaml time wrk hyperfine
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 TUI_SRC  := $(sort $(wildcard tui/*.c))
@@ -26,6 +27,8 @@ TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/liblendlab.a
+UILIB    := $(BUILD)/liblendlab-ui.a
+UI_OBJ   := $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
 BIN      := $(BUILD)/lendlab
 SRC_ALL  := $(CORE_SRC) $(TUI_SRC) $(TEST_SRC) $(wildcard core/*.h tui/*.h tests/*.h bench/*.c)
 
@@ -55,8 +58,17 @@ $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(TUI_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TUI_OBJ) $(LIB) $(LIBS)
+$(UILIB): $(UI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/tui/main.o $(UILIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(BUILD)/tui/main.o $(UILIB) $(LIB) $(LIBS)
+
+# Core tests link only liblendlab.a; tests/test_tui_*.c also link the workbench's pure code.
+$(BUILD)/tests/test_tui_%: tests/test_tui_%.c $(UILIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote tests -iquote tui -o $@ $< $(UILIB) $(LIB) $(CMOCKA_LIBS) $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(LIB)
 	@mkdir -p $(dir $@)

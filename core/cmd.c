@@ -8,8 +8,32 @@
 #include "numfmt.h"
 
 /* Each command family lives in its own core/cmd_*.c and exports one entry. */
+extern const ll_cmd_entry ll_cmd_describe;
+extern const ll_cmd_entry ll_cmd_train;
+extern const ll_cmd_entry ll_cmd_predict;
+extern const ll_cmd_entry ll_cmd_experiments;
+extern const ll_cmd_entry ll_cmd_runs;
+extern const ll_cmd_entry ll_cmd_compare;
+extern const ll_cmd_entry ll_cmd_delete_run;
+extern const ll_cmd_entry ll_cmd_restore_run;
+extern const ll_cmd_entry ll_cmd_register;
+extern const ll_cmd_entry ll_cmd_registry;
+extern const ll_cmd_entry ll_cmd_promote;
+extern const ll_cmd_entry ll_cmd_history;
 
 const ll_cmd_entry *const ll_cmd_table[] = {
+    &ll_cmd_describe,
+    &ll_cmd_train,
+    &ll_cmd_predict,
+    &ll_cmd_experiments,
+    &ll_cmd_runs,
+    &ll_cmd_compare,
+    &ll_cmd_delete_run,
+    &ll_cmd_restore_run,
+    &ll_cmd_register,
+    &ll_cmd_registry,
+    &ll_cmd_promote,
+    &ll_cmd_history,
     NULL,
 };
 

@@ -1,0 +1,42 @@
+/* fsutil: durable file writes (temp + fsync + rename), mkdir -p, whole-file reads, fcntl locks. */
+#ifndef LL_FSUTIL_H
+#define LL_FSUTIL_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* An exclusive advisory lock held on a lock file (fcntl F_WRLCK on the whole file). fcntl locks
+ * belong to the process: a second lock on the same file from the same process does not block,
+ * and closing any descriptor of that file releases it. Use one lock per file per process. */
+typedef struct {
+    int fd; /* -1 when not held */
+} ll_fsutil_lock;
+
+/* Create dir and its missing parents (mode 0777 & ~umask); every directory created is made
+ * durable by fsyncing its parent. An existing directory is not an error. */
+ll_status ll_fsutil_mkdir_p(const char *dir, ll_error *err);
+/* Replace path with data atomically: write a temporary file (in tmpdir when not NULL, which must
+ * be on the same file system, else beside path), fsync it, rename it over path, fsync the
+ * directory of path. Readers see the old or the new content, never a mix. */
+ll_status ll_fsutil_write_atomic(const char *path, const void *data, size_t len, const char *tmpdir,
+                                 ll_error *err);
+/* Append data to path (created 0666 & ~umask if missing) in one O_APPEND write; fsync when sync
+ * is non-zero. */
+ll_status ll_fsutil_append(const char *path, const void *data, size_t len, int sync, ll_error *err);
+/* Read the whole file into a malloc'd NUL-terminated buffer (*len excludes the NUL). A missing
+ * file is LL_ENOTFOUND. */
+ll_status ll_fsutil_read(const char *path, char **data, size_t *len, ll_error *err);
+/* fsync a directory (makes a rename or a new entry in it durable). */
+ll_status ll_fsutil_fsync_dir(const char *dir, ll_error *err);
+/* Non-zero when path exists (any type) / is a directory. */
+int ll_fsutil_exists(const char *path);
+int ll_fsutil_is_dir(const char *path);
+/* Block until an exclusive lock on path (created if missing) is held. */
+ll_status ll_fsutil_lock_acquire(const char *path, ll_fsutil_lock *lk, ll_error *err);
+/* Release a lock taken by ll_fsutil_lock_acquire (no-op when not held). */
+void ll_fsutil_lock_release(ll_fsutil_lock *lk);
+/* Join a and b with one '/' into out; LL_EINVAL when it does not fit. */
+ll_status ll_fsutil_join(char *out, size_t len, const char *a, const char *b, ll_error *err);
+
+#endif
