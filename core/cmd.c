@@ -11,6 +11,8 @@
 extern const ll_cmd_entry ll_cmd_describe;
 extern const ll_cmd_entry ll_cmd_train;
 extern const ll_cmd_entry ll_cmd_predict;
+extern const ll_cmd_entry ll_cmd_drift;
+extern const ll_cmd_entry ll_cmd_profile;
 extern const ll_cmd_entry ll_cmd_experiments;
 extern const ll_cmd_entry ll_cmd_runs;
 extern const ll_cmd_entry ll_cmd_compare;
@@ -25,6 +27,8 @@ const ll_cmd_entry *const ll_cmd_table[] = {
     &ll_cmd_describe,
     &ll_cmd_train,
     &ll_cmd_predict,
+    &ll_cmd_drift,
+    &ll_cmd_profile,
     &ll_cmd_experiments,
     &ll_cmd_runs,
     &ll_cmd_compare,
