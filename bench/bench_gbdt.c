@@ -141,8 +141,8 @@ int main(int argc, char **argv)
         cJSON_Delete(j);
     } else {
         double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
-        if (ll_gbdt_fit(&btr, ytr, te ? &bte : NULL, yte, &p, with_progress ? progress : NULL,
-                        NULL, NULL, &m, &err) != LL_OK)
+        if (ll_gbdt_fit(&btr, ytr, te ? &bte : NULL, yte, &p, with_progress ? progress : NULL, NULL,
+                        NULL, &m, &err) != LL_OK)
             return die(&err);
         double fit_s = now_s(CLOCK_MONOTONIC) - w0, cpu_s = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
         printf("{\"model\": \"lendlab_gbdt\", \"trees\": %d, \"threads\": %d, \"fit_s\": %.3f, "

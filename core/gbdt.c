@@ -13,22 +13,25 @@
 
 /* XGBoost's kRtEps: a split must reduce the loss by more than this. */
 #define GB_RT_EPS 1e-6
-/* XGBoost's max_cat_threshold default: most categories a partition split scans. */
+/* XGBoost's max_cat_threshold default: most categories a partition split scans.
+ */
 #define GB_MAX_CAT_THRESHOLD 64
 /* Train metrics in progress reports use at most this many (seeded) rows. */
 #define GB_TRAIN_METRIC_ROWS 100000
 /* Nodes whose children histograms are built in one parallel pass (bounds scratch memory). */
 #define GB_BATCH 64
-/* Rows per prediction block (the block's codes, feature-major, stay in L1/L2). */
+/* Rows per prediction block (the block's codes, feature-major, stay in L1/L2).
+ */
 #define GB_BLOCK_SHIFT 9
-#define GB_BLOCK (1 << GB_BLOCK_SHIFT)
+#define GB_BLOCK       (1 << GB_BLOCK_SHIFT)
 
-/* ------------------------------------------------------------------------------------------ */
-/* Model and prediction engine                                                                 */
+/* ------------------------------------------------------------------------------------------
+ */
+/* Model and prediction engine */
 
-/* One node of the prediction engine. A row whose bin in `feature` is b goes to child[1] when
- * bit b of mask is set, else child[0]; leaves point at themselves, so every row of a block can
- * take the same fixed number of branch-free steps per tree. */
+/* One node of the prediction engine. A row whose bin in `feature` is b goes to child[1] when bit b
+ * of mask is set, else child[0]; leaves point at themselves, so every row of a block can take the
+ * same fixed number of branch-free steps per tree. */
 typedef struct {
     int32_t child[2];
     int32_t feature;
@@ -36,20 +39,20 @@ typedef struct {
     uint64_t mask[4];
 } gb_pnode;
 
-/* Trees up to this depth are laid out as complete binary trees (children of k at 2k+1 and
- * 2k+2, shallower leaves padded with always-left nodes), so a step needs no child load. */
+/* Trees up to this depth are laid out as complete binary trees (children of k at 2k+1 and 2k+2,
+ * shallower leaves padded with always-left nodes), so a step needs no child load. */
 #define GB_IMPLICIT_MAX 10
-/* Trees up to this depth also get a byte table per node (one load per step instead of a mask
- * word and a shift), while the tables of a model stay under GB_LUT_BUDGET bytes. */
-#define GB_LUT_MAX 7
+/* Trees up to this depth also get a byte table per node (one load per step instead of a mask word
+ * and a shift), while the tables of a model stay under GB_LUT_BUDGET bytes. */
+#define GB_LUT_MAX    7
 #define GB_LUT_BUDGET ((size_t)64 << 20)
 
 typedef struct {
-    int *steps;      /* per tree: depth */
+    int *steps; /* per tree: depth */
     /* implicit layout (depth <= GB_IMPLICIT_MAX) */
-    uint16_t *feat;  /* 2^depth - 1 per tree, at ioff[t] */
-    uint64_t *mask;  /* 4 words per implicit node */
-    float *ileaf;    /* 2^depth per tree, at loff[t] */
+    uint16_t *feat; /* 2^depth - 1 per tree, at ioff[t] */
+    uint64_t *mask; /* 4 words per implicit node */
+    float *ileaf;   /* 2^depth per tree, at loff[t] */
     size_t *ioff, *loff;
     /* explicit layout (deeper trees) */
     gb_pnode *nodes; /* child indexes are relative to the tree */
@@ -63,8 +66,8 @@ typedef struct {
 
 /* How predict_raw turns a raw value of a feature into an engine bin code. */
 typedef struct {
-    int kind;   /* 0 unused, 1 numeric (rank among thresholds), 2 categorical (index) */
-    int nthr;   /* numeric: sorted distinct float thresholds */
+    int kind; /* 0 unused, 1 numeric (rank among thresholds), 2 categorical (index) */
+    int nthr; /* numeric: sorted distinct float thresholds */
     float *thr;
 } gb_quant;
 
@@ -73,15 +76,15 @@ struct ll_gbdt {
     int nfeat;
     int ntrees;
     int best_iteration;
-    double base_score;  /* probability */
-    float base_margin;  /* logit(base_score) computed in float, as XGBoost does */
-    int has_bins;       /* split_bin refers to the training plan's bins */
+    double base_score; /* probability */
+    float base_margin; /* logit(base_score) computed in float, as XGBoost does */
+    int has_bins;      /* split_bin refers to the training plan's bins */
     ll_tree *trees;
-    char **names;       /* nfeat names (may hold NULLs) */
-    uint8_t *is_cat;    /* nfeat flags */
-    gb_engine eng_bin;  /* on plan bins (has_bins only) */
-    gb_engine eng_raw;  /* on quantised raw values */
-    gb_quant *quant;    /* nfeat */
+    char **names;      /* nfeat names (may hold NULLs) */
+    uint8_t *is_cat;   /* nfeat flags */
+    gb_engine eng_bin; /* on plan bins (has_bins only) */
+    gb_engine eng_raw; /* on quantised raw values */
+    gb_quant *quant;   /* nfeat */
 };
 
 static double gb_now(void)
@@ -151,8 +154,8 @@ static int gb_quant_index(const gb_quant *q, float v)
     return -1;
 }
 
-/* Engine mask of node nd: bit b set when a row with code b goes right. raw: codes are ranks
- * among q's thresholds; else plan bins. */
+/* Engine mask of node nd: bit b set when a row with code b goes right. raw: codes are ranks among
+ * q's thresholds; else plan bins. */
 static void gb_node_mask(const ll_tree_node *nd, const gb_quant *q, int raw, uint64_t *mask)
 {
     memset(mask, 0, 4 * sizeof *mask);
@@ -189,12 +192,11 @@ static void gb_fill_implicit(const ll_tree *tr, int32_t i, size_t k, int d, int 
     gb_fill_implicit(tr, nd->right, 2 * k + 2, d + 1, D, quant, raw, feat, mask, leaf);
 }
 
-static int gb_tree_steps(const ll_tree *t, int32_t i, int guard)
+/* Depth below node i (trees are checked to be acyclic before they get here). */
+static int gb_tree_steps(const ll_tree *t, int32_t i)
 {
-    if (guard > t->n) return guard; /* cycles are rejected before this is called */
     if (t->nodes[i].left < 0) return 0;
-    int l = gb_tree_steps(t, t->nodes[i].left, guard + 1);
-    int r = gb_tree_steps(t, t->nodes[i].right, guard + 1);
+    int l = gb_tree_steps(t, t->nodes[i].left), r = gb_tree_steps(t, t->nodes[i].right);
     return 1 + (l > r ? l : r);
 }
 
@@ -262,7 +264,7 @@ static int gb_model_finalize(ll_gbdt *m)
         if (!g->steps || !g->ioff || !g->loff || !g->off) return -1;
         for (int t = 0; t < m->ntrees; t++) {
             const ll_tree *tr = &m->trees[t];
-            int D = tr->n ? gb_tree_steps(tr, 0, 0) : 0;
+            int D = tr->n ? gb_tree_steps(tr, 0) : 0;
             g->steps[t] = D;
             g->ioff[t] = ni;
             g->loff[t] = nl;
@@ -323,7 +325,8 @@ static int gb_model_finalize(ll_gbdt *m)
             const uint64_t *mk = g->mask + 4 * g->ioff[t];
             uint8_t *lt = g->lut8 + g->lutoff[t];
             for (size_t k = 0; k < nn; k++)
-                for (int b = 0; b < 256; b++) lt[k * 256 + (size_t)b] = (uint8_t)gb_bit_get(mk + 4 * k, b);
+                for (int b = 0; b < 256; b++)
+                    lt[k * 256 + (size_t)b] = (uint8_t)gb_bit_get(mk + 4 * k, b);
         }
         g->ok = 1;
     }
@@ -333,48 +336,48 @@ static int gb_model_finalize(ll_gbdt *m)
 #define GB_BIT(k, b) ((uint32_t)((mk[4 * (size_t)(k) + ((b) >> 6)] >> ((b)&63u)) & 1u))
 #define GB_LUT(k, b) ((uint32_t)lt[((size_t)(k) << 8) + (b)])
 /* One step of row j of the block at cb (feature-major codes). */
-#define GB_STEP(k, j, BIT)                                                                        \
-    do {                                                                                          \
-        unsigned b_ = cb[((size_t)ft[k] << GB_BLOCK_SHIFT) + (j)];                                \
-        k = 2 * k + 1 + BIT(k, b_);                                                               \
+#define GB_STEP(k, j, BIT)                                                                         \
+    do {                                                                                           \
+        unsigned b_ = cb[((size_t)ft[k] << GB_BLOCK_SHIFT) + (j)];                                 \
+        k = 2 * k + 1 + BIT(k, b_);                                                                \
     } while (0)
 /* Walk one implicit tree for the nb rows of a block, eight rows at a time. */
-#define GB_WALK(BIT)                                                                              \
-    do {                                                                                          \
-        int i = 0;                                                                                \
-        for (; i + 8 <= nb; i += 8) {                                                             \
-            const uint8_t *cb = codes + i;                                                        \
-            uint32_t k0 = 0, k1 = 0, k2 = 0, k3 = 0, k4 = 0, k5 = 0, k6 = 0, k7 = 0;              \
-            for (int d = 0; d < D; d++) {                                                         \
-                GB_STEP(k0, 0, BIT);                                                              \
-                GB_STEP(k1, 1, BIT);                                                              \
-                GB_STEP(k2, 2, BIT);                                                              \
-                GB_STEP(k3, 3, BIT);                                                              \
-                GB_STEP(k4, 4, BIT);                                                              \
-                GB_STEP(k5, 5, BIT);                                                              \
-                GB_STEP(k6, 6, BIT);                                                              \
-                GB_STEP(k7, 7, BIT);                                                              \
-            }                                                                                     \
-            acc[i] += lf[k0];                                                                     \
-            acc[i + 1] += lf[k1];                                                                 \
-            acc[i + 2] += lf[k2];                                                                 \
-            acc[i + 3] += lf[k3];                                                                 \
-            acc[i + 4] += lf[k4];                                                                 \
-            acc[i + 5] += lf[k5];                                                                 \
-            acc[i + 6] += lf[k6];                                                                 \
-            acc[i + 7] += lf[k7];                                                                 \
-        }                                                                                         \
-        for (; i < nb; i++) {                                                                     \
-            const uint8_t *cb = codes + i;                                                        \
-            uint32_t k = 0;                                                                       \
-            for (int d = 0; d < D; d++) GB_STEP(k, 0, BIT);                                       \
-            acc[i] += lf[k];                                                                      \
-        }                                                                                         \
+#define GB_WALK(BIT)                                                                               \
+    do {                                                                                           \
+        int i = 0;                                                                                 \
+        for (; i + 8 <= nb; i += 8) {                                                              \
+            const uint8_t *cb = codes + i;                                                         \
+            uint32_t k0 = 0, k1 = 0, k2 = 0, k3 = 0, k4 = 0, k5 = 0, k6 = 0, k7 = 0;               \
+            for (int d = 0; d < D; d++) {                                                          \
+                GB_STEP(k0, 0, BIT);                                                               \
+                GB_STEP(k1, 1, BIT);                                                               \
+                GB_STEP(k2, 2, BIT);                                                               \
+                GB_STEP(k3, 3, BIT);                                                               \
+                GB_STEP(k4, 4, BIT);                                                               \
+                GB_STEP(k5, 5, BIT);                                                               \
+                GB_STEP(k6, 6, BIT);                                                               \
+                GB_STEP(k7, 7, BIT);                                                               \
+            }                                                                                      \
+            acc[i] += lf[k0];                                                                      \
+            acc[i + 1] += lf[k1];                                                                  \
+            acc[i + 2] += lf[k2];                                                                  \
+            acc[i + 3] += lf[k3];                                                                  \
+            acc[i + 4] += lf[k4];                                                                  \
+            acc[i + 5] += lf[k5];                                                                  \
+            acc[i + 6] += lf[k6];                                                                  \
+            acc[i + 7] += lf[k7];                                                                  \
+        }                                                                                          \
+        for (; i < nb; i++) {                                                                      \
+            const uint8_t *cb = codes + i;                                                         \
+            uint32_t k = 0;                                                                        \
+            for (int d = 0; d < D; d++) GB_STEP(k, 0, BIT);                                        \
+            acc[i] += lf[k];                                                                       \
+        }                                                                                          \
     } while (0)
 
-/* Margins (float, XGBoost's accumulation order: tree by tree from the base margin) of nb rows
- * of engine codes (feature-major: code of row i for feature f at f * GB_BLOCK + i). Eight rows
- * walk each tree together so their independent load chains overlap. */
+/* Margins (float, XGBoost's accumulation order: tree by tree from the base margin) of nb rows of
+ * engine codes (feature-major: code of row i for feature f at f * GB_BLOCK + i). Eight rows walk
+ * each tree together so their independent load chains overlap. */
 static void gb_engine_block(const gb_engine *e, int ntrees, float base, const uint8_t *codes,
                             int nb, float *acc)
 {
@@ -455,11 +458,11 @@ static float gb_margin_direct(const ll_gbdt *m, const double *x)
 
 typedef struct {
     const ll_gbdt *m;
-    const ll_binned *b;   /* binned input, or */
-    const double *x;      /* raw row-major input */
+    const ll_binned *b; /* binned input, or */
+    const double *x;    /* raw row-major input */
     size_t n;
     double *out;
-    int prob;             /* 1: probabilities, 0: margins */
+    int prob; /* 1: probabilities, 0: margins */
     int nthreads;
 } gb_pred_job;
 
@@ -498,8 +501,8 @@ static void gb_pred_range(gb_pred_job *j, int id)
                 acc[i] = gb_margin_direct(m, j->x + (r0 + (size_t)i) * (size_t)m->nfeat);
             }
         } else {
-            gb_engine_block(j->b ? &m->eng_bin : &m->eng_raw, m->ntrees, m->base_margin, codes,
-                            nb, acc);
+            gb_engine_block(j->b ? &m->eng_bin : &m->eng_raw, m->ntrees, m->base_margin, codes, nb,
+                            acc);
         }
         for (int i = 0; i < nb; i++)
             j->out[r0 + (size_t)i] = j->prob ? gb_sigmoid((double)acc[i]) : (double)acc[i];
@@ -531,16 +534,17 @@ static void gb_predict_run(gb_pred_job *j)
         started = t;
     }
     if (started < T - 1) {
-        /* could not start every thread: the started ones take their blocks, this thread the
-         * rest (block results do not depend on which thread computes them) */
+        /* could not start every thread: the started ones take their blocks, this thread the rest
+         * (block results do not depend on which thread computes them) */
         for (int t = started + 1; t < T; t++) gb_pred_range(j, t);
     }
     gb_pred_range(j, 0);
     for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Parameters                                                                                  */
+/* ------------------------------------------------------------------------------------------
+ */
+/* Parameters */
 
 void ll_gbdt_params_default(ll_gbdt_params *p)
 {
@@ -566,8 +570,9 @@ void ll_gbdt_params_default(ll_gbdt_params *p)
 static int gb_bad(char *msg, size_t len, const char *name, const char *rule, double v)
 {
     char num[40];
-    if (msg && len) snprintf(msg, len, "%s must be %s (got %s)", name, rule,
-                             ll_numfmt_double(v, num, sizeof num));
+    if (msg && len)
+        snprintf(msg, len, "%s must be %s (got %s)", name, rule,
+                 ll_numfmt_double(v, num, sizeof num));
     return -1;
 }
 
@@ -604,8 +609,9 @@ int ll_gbdt_params_check(const ll_gbdt_params *p, char *msg, size_t len)
     return 0;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Random numbers (xoshiro256**, seeded through splitmix64)                                    */
+/* ------------------------------------------------------------------------------------------
+ */
+/* Random numbers (xoshiro256**, seeded through splitmix64) */
 
 typedef struct {
     uint64_t s[4];
@@ -647,9 +653,10 @@ static double gb_rng_unif(gb_rng *r)
     return (double)(gb_rng_next(r) >> 11) * 0x1.0p-53;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Worker pool. Task i always computes the same thing whichever thread runs it, so results
- * depend on the task decomposition (the region count) only, never on scheduling.            */
+/* ------------------------------------------------------------------------------------------
+ */
+/* Worker pool. Task i always computes the same thing whichever thread runs it, so results depend on
+ * the task decomposition (the region count) only, never on scheduling. */
 
 typedef void (*gb_task_fn)(void *ctx, int task);
 
@@ -744,8 +751,9 @@ static void gb_pool_destroy(gb_pool *p)
     pthread_cond_destroy(&p->done);
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Metrics for progress reports: log loss and ROC AUC (radix sort, exact tie handling).       */
+/* ------------------------------------------------------------------------------------------
+ */
+/* Metrics for progress reports: log loss and ROC AUC (radix sort, exact tie handling). */
 
 typedef struct {
     uint64_t key;
@@ -809,10 +817,12 @@ static double gb_logloss_term(double m, int y)
     return y ? -log(p) : -log(1 - p);
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Training                                                                                    */
+/* ------------------------------------------------------------------------------------------
+ */
+/* Training */
 
-/* Histogram entry: sums of gradients and hessians (double, as XGBoost's hist). */
+/* Histogram entry: sums of gradients and hessians (double, as XGBoost's hist).
+ */
 typedef struct {
     double g, h;
 } gb_gh;
@@ -826,8 +836,8 @@ typedef struct {
     double gain;
     int feature; /* -1: no split found */
     int is_cat;
-    int bin;     /* numeric: rows with local code <= bin go left */
-    int dl;      /* missing values go left */
+    int bin;         /* numeric: rows with local code <= bin go left */
+    int dl;          /* missing values go left */
     uint64_t set[4]; /* categorical: categories going right */
     double gl, hl, gr, hr;
 } gb_split;
@@ -850,11 +860,14 @@ typedef struct {
 
 typedef struct {
     const ll_gbdt_params *p;
+    /* XGBoost keeps these parameters as float: use the float values so splits agree */
+    double lambda, alpha, mcw;
+    float gamma, eta;
     size_t n;
     int F, R;
-    /* data, row-major histogram slots: off[f] + local code, the local code being the numeric
-     * bin (possibly coarsened) or the category, missing = nb[f]; histograms hold nb[f] + 1
-     * entries per feature at off[f] */
+    /* data, row-major histogram slots: off[f] + local code, the local code being the numeric bin
+     * (possibly coarsened) or the category, missing = nb[f]; histograms hold nb[f] + 1 entries per
+     * feature at off[f] */
     uint16_t *rows;
     uint8_t *rows8; /* wide data (histograms past 65535 slots): local codes instead */
     int *nb;
@@ -873,7 +886,7 @@ typedef struct {
     int *act, nact;
     /* tree being grown */
     ll_tree *tree;
-    uint8_t (*lut)[256]; /* per tree node: 1 when a local code goes left */
+    uint8_t (*lut)[256];  /* per tree node: 1 when a local code goes left */
     uint8_t (*plut)[256]; /* the same by plan bin (partitions read the plan's columns) */
     uint8_t *const *cols; /* the plan's column-major bins */
     int16_t (*conv)[256]; /* plan bin -> local code (-1: out of range) */
@@ -893,8 +906,8 @@ typedef struct {
     int oom;
 } gb_fit;
 
-/* Histogram buffers come from a free list; every buffer ever allocated is also listed in
- * c->all so that any exit path frees them all. */
+/* Histogram buffers come from a free list; every buffer ever allocated is also listed in c->all so
+ * that any exit path frees them all. */
 static gb_gh *gb_hist_get(gb_fit *c)
 {
     if (c->npool > 0) return c->pool[--c->npool];
@@ -929,27 +942,37 @@ static inline double gb_l1(double g, double alpha)
     return g > alpha ? g - alpha : (g < -alpha ? g + alpha : 0.0);
 }
 
-/* Loss reduction contributed by a child (XGBoost's CalcGainGivenWeight without constraints). */
-static inline double gb_gain(const gb_fit *c, double g, double h)
+/* Loss reduction contributed by a child: XGBoost's CalcGainGivenWeight (no constraints), computed
+ * in double from double sums and returned as float like XGBoost, whose split choice then follows
+ * from float sums of these terms. */
+static inline float gb_gain(const gb_fit *c, double g, double h)
 {
-    if (h <= 0) return 0.0;
-    double t = gb_l1(g, c->p->alpha);
-    return t * t / (h + c->p->lambda);
+    if (h <= 0) return 0.0f;
+    double t = gb_l1(g, c->alpha);
+    return (float)(t * t / (h + c->lambda));
 }
 
-/* XGBoost's CalcWeight: the unscaled leaf weight. */
-static inline double gb_weight(const gb_fit *c, double g, double h)
+/* XGBoost's CalcWeight: the unscaled leaf weight, as float. */
+static inline float gb_weight(const gb_fit *c, double g, double h)
 {
-    if (h < c->p->min_child_weight || h <= 0) return 0.0;
-    return -gb_l1(g, c->p->alpha) / (h + c->p->lambda);
+    if (h < c->mcw || h <= 0) return 0.0f;
+    return (float)(-gb_l1(g, c->alpha) / (h + c->lambda));
 }
 
-static inline int gb_better(const gb_split *b, double gain)
+/* Loss change of a split, in XGBoost's float arithmetic. */
+static inline float gb_split_gain(const gb_fit *c, double gl, double hl, double gr, double hr,
+                                  float root)
 {
-    return gain > b->gain && !isinf(gain);
+    float sum = gb_gain(c, gl, hl) + gb_gain(c, gr, hr);
+    return sum - root;
 }
 
-static void gb_take(gb_split *b, double gain, int f, int is_cat, int bin, int dl, double gl,
+static inline int gb_better(const gb_split *b, float gain)
+{
+    return gain > (float)b->gain && !isinf(gain);
+}
+
+static void gb_take(gb_split *b, float gain, int f, int is_cat, int bin, int dl, double gl,
                     double hl, double gr, double hr)
 {
     b->gain = gain;
@@ -964,15 +987,15 @@ static void gb_take(gb_split *b, double gain, int f, int is_cat, int bin, int dl
     memset(b->set, 0, sizeof b->set);
 }
 
-/* Best split of a node over the active features, enumerated as XGBoost's hist evaluator:
- * numeric bins forward (missing right) and, when the node has missing values, backward
- * (missing left); categorical one-vs-rest below max_cat_to_onehot categories, else the
- * partition scan over categories sorted by weight in both directions. Loss changes are
- * XGBoost's: sum of the children's G^2/(H+lambda) minus the parent's (no 1/2 factor). */
+/* Best split of a node over the active features, enumerated as XGBoost's hist evaluator: numeric
+ * bins forward (missing right) and, when the node has missing values, backward (missing left);
+ * categorical one-vs-rest below max_cat_to_onehot categories, else the partition scan over
+ * categories sorted by weight in both directions. Loss changes are XGBoost's: sum of the children's
+ * G^2/(H+lambda) minus the parent's (no 1/2 factor). */
 static void gb_eval(const gb_fit *c, gb_node *nd)
 {
-    const double G = nd->g, H = nd->h, mcw = c->p->min_child_weight;
-    const double root = (H < mcw || H <= 0) ? 0.0 : gb_gain(c, G, H);
+    const double G = nd->g, H = nd->h, mcw = c->mcw;
+    const float root = gb_gain(c, G, H);
     gb_split best;
     memset(&best, 0, sizeof best);
     best.feature = -1;
@@ -989,7 +1012,7 @@ static void gb_eval(const gb_fit *c, gb_node *nd)
                 hl += h[k].h;
                 double gr = G - gl, hr = H - hl;
                 if (hl >= mcw && hr >= mcw) {
-                    double gain = gb_gain(c, gl, hl) + gb_gain(c, gr, hr) - root;
+                    float gain = gb_split_gain(c, gl, hl, gr, hr, root);
                     if (gb_better(&best, gain)) gb_take(&best, gain, f, 0, k, 0, gl, hl, gr, hr);
                 }
             }
@@ -1001,7 +1024,7 @@ static void gb_eval(const gb_fit *c, gb_node *nd)
                 hr += h[k].h;
                 double gl2 = G - gr, hl2 = H - hr;
                 if (hl2 >= mcw && hr >= mcw) {
-                    double gain = gb_gain(c, gl2, hl2) + gb_gain(c, gr, hr) - root;
+                    float gain = gb_split_gain(c, gl2, hl2, gr, hr, root);
                     if (gb_better(&best, gain))
                         gb_take(&best, gain, f, 0, k - 1, 1, gl2, hl2, gr, hr);
                 }
@@ -1013,7 +1036,7 @@ static void gb_eval(const gb_fit *c, gb_node *nd)
                     double gr = h[k].g + (miss_right ? mg : 0), hr = h[k].h + (miss_right ? mh : 0);
                     double gl = G - gr, hl = H - hr;
                     if (!(hl >= mcw && hr >= mcw)) continue;
-                    double gain = gb_gain(c, gl, hl) + gb_gain(c, gr, hr) - root;
+                    float gain = gb_split_gain(c, gl, hl, gr, hr, root);
                     if (gb_better(&best, gain)) {
                         gb_take(&best, gain, f, 1, 0, !miss_right, gl, hl, gr, hr);
                         gb_bit_set(best.set, k);
@@ -1022,7 +1045,7 @@ static void gb_eval(const gb_fit *c, gb_node *nd)
             }
         } else {
             int ord[256];
-            double w[256];
+            float w[256];
             for (int k = 0; k < nb; k++) {
                 ord[k] = k;
                 w[k] = gb_weight(c, h[k].g, h[k].h);
@@ -1042,7 +1065,7 @@ static void gb_eval(const gb_fit *c, gb_node *nd)
                 hr += h[ord[i]].h;
                 double gl = G - gr, hl = H - hr;
                 if (!(hl >= mcw && hr >= mcw)) continue;
-                double gain = gb_gain(c, gl, hl) + gb_gain(c, gr, hr) - root;
+                float gain = gb_split_gain(c, gl, hl, gr, hr, root);
                 if (gb_better(&best, gain)) {
                     gb_take(&best, gain, f, 1, 0, 1, gl, hl, gr, hr);
                     for (int q = 0; q <= i; q++) gb_bit_set(best.set, ord[q]);
@@ -1054,7 +1077,7 @@ static void gb_eval(const gb_fit *c, gb_node *nd)
                 hl += h[ord[i]].h;
                 double gr2 = G - gl, hr2 = H - hl;
                 if (!(hl >= mcw && hr2 >= mcw)) continue;
-                double gain = gb_gain(c, gl, hl) + gb_gain(c, gr2, hr2) - root;
+                float gain = gb_split_gain(c, gl, hl, gr2, hr2, root);
                 if (gb_better(&best, gain)) {
                     gb_take(&best, gain, f, 1, 0, 0, gl, hl, gr2, hr2);
                     for (int q = 0; q < i; q++) gb_bit_set(best.set, ord[q]);
@@ -1145,8 +1168,8 @@ static void gb_hist_rows(const gb_fit *c, gb_gh *hist, const uint32_t *idx, size
     }
 }
 
-/* Region task at the root: gradients of the region's (sampled) rows, its index list and its
- * partial root histogram. */
+/* Region task at the root: gradients of the region's (sampled) rows, its index list and its partial
+ * root histogram. */
 static void gb_task_root(void *ctx, int t)
 {
     gb_fit *c = ctx;
@@ -1175,8 +1198,8 @@ static void gb_task_root(void *ctx, int t)
     gb_hist_rows(c, hist, idx, c->rb[t], pos);
 }
 
-/* Region task of a level: margins of rows reaching leaves, partition of split nodes' rows
- * into the other index buffer (left children forward, right children backward). */
+/* Region task of a level: margins of rows reaching leaves, partition of split nodes' rows into the
+ * other index buffer (left children forward, right children backward). */
 static void gb_task_level(void *ctx, int t)
 {
     gb_fit *c = ctx;
@@ -1230,8 +1253,8 @@ static void gb_task_build(void *ctx, int t)
     }
 }
 
-/* Node task: reduce the partials of one smaller child (in region order), derive its sibling
- * by subtraction from the parent, and find both children's best splits. */
+/* Node task: reduce the partials of one smaller child (in region order), derive its sibling by
+ * subtraction from the parent, and find both children's best splits. */
 static void gb_task_finish(void *ctx, int j)
 {
     gb_fit *c = ctx;
@@ -1267,11 +1290,11 @@ static void gb_task_unsampled(void *ctx, int t)
         int32_t i = 0;
         const ll_tree_node *nodes = c->tree->nodes;
         while (nodes[i].left >= 0)
-            i = c->lut[i][c->rows ? c->rows[r * F + (size_t)nodes[i].feature] -
-                                        c->off[nodes[i].feature]
-                                  : c->rows8[r * F + (size_t)nodes[i].feature]]
+            i = c->lut[i][c->rows
+                              ? c->rows[r * F + (size_t)nodes[i].feature] - c->off[nodes[i].feature]
+                              : c->rows8[r * F + (size_t)nodes[i].feature]]
                     ? nodes[i].left
-                                                                     : nodes[i].right;
+                    : nodes[i].right;
         c->margin[r] += (double)(float)nodes[i].value;
     }
 }
@@ -1280,7 +1303,8 @@ static void gb_task_unsampled(void *ctx, int t)
 static void gb_task_valid(void *ctx, int t)
 {
     gb_fit *c = ctx;
-    size_t n = c->valid->n, b = n * (size_t)t / (size_t)c->R, e = n * (size_t)(t + 1) / (size_t)c->R;
+    size_t n = c->valid->n, b = n * (size_t)t / (size_t)c->R,
+           e = n * (size_t)(t + 1) / (size_t)c->R;
     for (size_t r = b; r < e; r++) {
         int32_t i = ll_tree_leaf_binned(c->tree, c->valid, r);
         c->vmargin[r] += (float)c->tree->nodes[i].value;
@@ -1327,7 +1351,7 @@ static int32_t gb_push_node(gb_fit *c)
 static void gb_make_leaf(gb_fit *c, gb_node *nd)
 {
     ll_tree_node *tn = &c->tree->nodes[nd->tn];
-    nd->leaf = (float)(gb_weight(c, nd->g, nd->h) * c->p->eta);
+    nd->leaf = gb_weight(c, nd->g, nd->h) * c->eta;
     tn->left = tn->right = -1;
     tn->feature = -1;
     tn->value = (double)nd->leaf;
@@ -1341,8 +1365,8 @@ static int gb_make_split(gb_fit *c, gb_node *nd, const ll_binned *train)
     gb_split *s = &nd->best;
     const int f = s->feature, nb = c->nb[f];
     if (s->is_cat && !s->dl) {
-        /* keep missing values on the left: XGBoost sends categories beyond a node's bitset
-         * the default way, and only "default left" makes that agree with "not in the set" */
+        /* keep missing values on the left: XGBoost sends categories beyond a node's bitset the
+         * default way, and only "default left" makes that agree with "not in the set" */
         uint64_t comp[4] = {0, 0, 0, 0};
         for (int k = 0; k < nb; k++)
             if (!gb_bit_get(s->set, k)) gb_bit_set(comp, k);
@@ -1365,7 +1389,7 @@ static int gb_make_split(gb_fit *c, gb_node *nd, const ll_binned *train)
     tn->is_cat = (uint8_t)s->is_cat;
     tn->gain = s->gain;
     tn->cover = nd->h;
-    tn->value = gb_weight(c, nd->g, nd->h);
+    tn->value = (double)gb_weight(c, nd->g, nd->h);
     uint8_t *lut = c->lut[nd->tn];
     memset(lut, s->dl, 256);
     if (s->is_cat) {
@@ -1374,7 +1398,8 @@ static int gb_make_split(gb_fit *c, gb_node *nd, const ll_binned *train)
     } else {
         int pb = c->to_plan ? c->to_plan[f][s->bin] : s->bin;
         tn->split_bin = (uint8_t)pb;
-        /* "every present value left": above any value a float can hold but infinity */
+        /* "every present value left": above any value a float can hold but infinity
+         */
         tn->threshold = pb >= train->nbins[f] - 1 ? (double)FLT_MAX : train->cuts[f][pb];
         for (int k = 0; k < nb; k++) lut[k] = (uint8_t)(k <= s->bin);
     }
@@ -1417,8 +1442,9 @@ static ll_status gb_grow(gb_fit *c, gb_pool *pool, const ll_binned *train)
         for (int k = 0; k < c->nfr; k++) {
             gb_node *nd = &c->fr[k];
             const gb_split *s = &nd->best;
-            int ok = s->feature >= 0 && s->gain > GB_RT_EPS && s->gain >= p->gamma && s->hl > 0 &&
-                     s->hr > 0 && nd->depth < p->max_depth;
+            int ok = s->feature >= 0 && (float)s->gain > (float)GB_RT_EPS &&
+                     (float)s->gain >= c->gamma && s->hl > 0 && s->hr > 0 &&
+                     nd->depth < p->max_depth;
             if (!ok) {
                 nd->action = GB_ACT_LEAF;
                 gb_make_leaf(c, nd);
@@ -1578,6 +1604,11 @@ static ll_status gb_fit_setup(gb_fit *c, const ll_binned *train, const double *y
     c->F = F;
     c->n = n;
     c->R = p->threads;
+    c->lambda = (double)(float)p->lambda;
+    c->alpha = (double)(float)p->alpha;
+    c->mcw = (double)(float)p->min_child_weight;
+    c->gamma = (float)p->gamma;
+    c->eta = (float)p->eta;
     for (int t = 0; t <= c->R; t++) c->rb[t] = n * (size_t)t / (size_t)c->R;
     c->nb = calloc((size_t)F, sizeof *c->nb);
     c->is_cat = calloc((size_t)F, 1);
@@ -1629,7 +1660,8 @@ static ll_status gb_fit_setup(gb_fit *c, const ll_binned *train, const double *y
         tb += (size_t)c->nb[f] + 1;
         c->act[f] = f;
     }
-    if (c->to_plan) /* features handled before the table existed map identically */
+    /* features handled before the coarsening table existed map identically */
+    if (c->to_plan)
         for (int f = 0; f < F; f++)
             if (c->is_cat[f] || train->nbins[f] <= limit)
                 for (int b = 0; b < train->nbins[f]; b++) c->to_plan[f][b] = (uint8_t)b;
@@ -1646,8 +1678,8 @@ static ll_status gb_fit_setup(gb_fit *c, const ll_binned *train, const double *y
     c->idx[1] = malloc(n * sizeof(uint32_t));
     c->batch = malloc(GB_BATCH * sizeof *c->batch);
     if (p->subsample < 1) c->sampled = malloc(n);
-    if ((!c->rows && !c->rows8) || !c->lab || !c->margin || !c->gp || !c->idx[0] || !c->idx[1] || !c->batch ||
-        (p->subsample < 1 && !c->sampled) || gb_grow_nodes(c, 16) < 0) {
+    if ((!c->rows && !c->rows8) || !c->lab || !c->margin || !c->gp || !c->idx[0] || !c->idx[1] ||
+        !c->batch || (p->subsample < 1 && !c->sampled) || gb_grow_nodes(c, 16) < 0) {
         free(conv);
         return ll_error_set(err, LL_ENOMEM, "gbdt: out of memory (%zu rows)", n);
     }
@@ -1673,7 +1705,8 @@ static ll_status gb_fit_setup(gb_fit *c, const ll_binned *train, const double *y
     c->conv = conv;
     c->cols = train->bins;
     if (job.bad)
-        return ll_error_set(err, LL_EINVAL, "gbdt: row %zu of feature %d has bin %u (feature has %d)",
+        return ll_error_set(err, LL_EINVAL,
+                            "gbdt: row %zu of feature %d has bin %u (feature has %d)",
                             job.bad_row + 1, job.bad_feat, train->bins[job.bad_feat][job.bad_row],
                             train->nbins[job.bad_feat]);
     c->wpos = (float)p->scale_pos_weight;
@@ -1695,8 +1728,8 @@ ll_status ll_gbdt_fit(const ll_binned *train, const double *y, const ll_binned *
         return ll_error_set(err, LL_EINVAL, "gbdt: too many training rows (%zu)", train->n);
     if (valid && (valid->nfeat != train->nfeat || (valid->n > 0 && !yvalid)))
         return ll_error_set(err, LL_EINVAL,
-                            "gbdt: validation data has %d features, training data %d",
-                            valid->nfeat, train->nfeat);
+                            "gbdt: validation data has %d features, training data %d", valid->nfeat,
+                            train->nfeat);
     if (valid && valid->n == 0) valid = NULL;
     if (p->early_stopping_rounds > 0 && !valid)
         return ll_error_set(err, LL_EINVAL, "gbdt: early_stopping_rounds needs validation data");
@@ -1919,8 +1952,9 @@ done:
     return st;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Prediction and accessors                                                                    */
+/* ------------------------------------------------------------------------------------------
+ */
+/* Prediction and accessors */
 
 void ll_gbdt_predict_binned(const ll_gbdt *m, const ll_binned *b, double *prob_out)
 {
@@ -2010,8 +2044,9 @@ void ll_gbdt_free(ll_gbdt *m)
     free(m);
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* JSON helpers                                                                                */
+/* ------------------------------------------------------------------------------------------
+ */
+/* JSON helpers */
 
 /* A double as JSON text that reads back exactly (null when not finite). */
 static cJSON *gb_jnum(double v)
@@ -2037,8 +2072,8 @@ static const char *gb_fmt_float(float f, char *buf, size_t len)
     return ll_numfmt_double(d, buf, len);
 }
 
-/* A float32 JSON number; always with a fraction or exponent, since XGBoost's parser tells
- * integers from numbers by their text. */
+/* A float32 JSON number; always with a fraction or exponent, since XGBoost's parser tells integers
+ * from numbers by their text. */
 static cJSON *gb_jfloat(double v)
 {
     char buf[64], out[72];
@@ -2082,8 +2117,8 @@ static int gb_jget_field(const cJSON *obj, const char *name, double *out)
     return it && gb_jget(it, out);
 }
 
-/* Check that nodes reachable from the root form a tree (each visited once, children valid,
- * features below nfeat). Returns 0 when valid. */
+/* Check that nodes reachable from the root form a tree (each visited once, children valid, features
+ * below nfeat). Returns 0 when valid. */
 static int gb_check_tree(const ll_tree *t, int nfeat, int need_all)
 {
     if (t->n <= 0) return -1;
@@ -2115,8 +2150,9 @@ static int gb_check_tree(const ll_tree *t, int nfeat, int need_all)
     return ok ? 0 : -1;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* lendlab's model.json section                                                                */
+/* ------------------------------------------------------------------------------------------
+ */
+/* lendlab's model.json section */
 
 #define GB_JSON_VERSION 1
 
@@ -2172,8 +2208,9 @@ static void gb_params_from_json(const cJSON *o, ll_gbdt_params *p)
 
 static cJSON *gb_tree_json(const ll_tree *t)
 {
-    const char *names[] = {"left", "right", "feature", "default_left", "is_cat", "split_bin",
-                           "threshold", "value", "gain", "cover", "categories"};
+    const char *names[] = {"left",   "right",     "feature",   "default_left",
+                           "is_cat", "split_bin", "threshold", "value",
+                           "gain",   "cover",     "categories"};
     enum { NF = 11 };
     cJSON *o = cJSON_CreateObject(), *arr[NF];
     if (!o) return NULL;
@@ -2271,15 +2308,16 @@ static ll_status gb_tree_from_json(const cJSON *tj, int nfeat, ll_tree *t, ll_er
     if (!left || cJSON_GetArraySize(left) < 1)
         return ll_error_set(err, LL_EPARSE, "gbdt model: tree %d has no nodes", ti);
     int n = cJSON_GetArraySize(left);
-    const char *names[] = {"right", "feature", "default_left", "is_cat", "split_bin",
-                           "threshold", "value", "gain", "cover", "categories"};
+    const char *names[] = {"right",     "feature", "default_left", "is_cat", "split_bin",
+                           "threshold", "value",   "gain",         "cover",  "categories"};
     const cJSON *a[11];
     a[0] = left;
     for (int k = 0; k < 10; k++) {
         a[k + 1] = gb_jarr(tj, names[k], n);
         if (!a[k + 1])
-            return ll_error_set(err, LL_EPARSE, "gbdt model: tree %d: \"%s\" missing or not %d long",
-                                ti, names[k], n);
+            return ll_error_set(err, LL_EPARSE,
+                                "gbdt model: tree %d: \"%s\" missing or not %d long", ti, names[k],
+                                n);
     }
     const cJSON *it[11];
     for (int k = 0; k < 11; k++) it[k] = a[k]->child;
@@ -2309,8 +2347,8 @@ static ll_status gb_tree_from_json(const cJSON *tj, int nfeat, ll_tree *t, ll_er
         {
             double cv;
             if (!gb_jget(c, &cv) || !(cv >= 0 && cv < 255))
-                return ll_error_set(err, LL_EPARSE, "gbdt model: tree %d node %d: bad category",
-                                    ti, i);
+                return ll_error_set(err, LL_EPARSE, "gbdt model: tree %d node %d: bad category", ti,
+                                    i);
             gb_bit_set(nd.cat_set, (int)cv);
         }
         if (nd.left >= 0 && !nd.is_cat && !isfinite(nd.threshold))
@@ -2386,8 +2424,9 @@ ll_status ll_gbdt_from_json(const cJSON *j, ll_gbdt **out, ll_error *err)
     return LL_OK;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* XGBoost JSON model interchange (the format of Booster.save_model("*.json"), 1.7 schema)    */
+/* ------------------------------------------------------------------------------------------
+ */
+/* XGBoost JSON model interchange (the format of Booster.save_model("*.json"), 1.7 schema) */
 
 static cJSON *gb_jstr_num(long v)
 {
@@ -2400,11 +2439,11 @@ static cJSON *gb_xgb_tree(const ll_tree *t, int id, int nfeat)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
-    const char *names[] = {"base_weights",   "categories",    "categories_nodes",
+    const char *names[] = {"base_weights",        "categories",       "categories_nodes",
                            "categories_segments", "categories_sizes", "default_left",
-                           "left_children",  "loss_changes",  "parents",
-                           "right_children", "split_conditions", "split_indices",
-                           "split_type",     "sum_hessian"};
+                           "left_children",       "loss_changes",     "parents",
+                           "right_children",      "split_conditions", "split_indices",
+                           "split_type",          "sum_hessian"};
     enum { NF = 14 };
     cJSON *a[NF];
     for (int k = 0; k < NF; k++) {
@@ -2446,7 +2485,8 @@ static cJSON *gb_xgb_tree(const ll_tree *t, int id, int nfeat)
         cJSON_AddItemToArray(a[7], gb_jfloat(leaf ? 0.0 : nd->gain));
         cJSON_AddItemToArray(a[8], gb_jint(parent[i]));
         cJSON_AddItemToArray(a[9], gb_jint(leaf ? -1 : nd->right));
-        /* leaves keep their value in split_conditions; categorical nodes ignore it */
+        /* leaves keep their value in split_conditions; categorical nodes ignore it
+         */
         cJSON_AddItemToArray(a[10], gb_jfloat(leaf ? nd->value : (cat ? 0.0 : nd->threshold)));
         cJSON_AddItemToArray(a[11], gb_jint(leaf ? 0 : nd->feature));
         cJSON_AddItemToArray(a[12], gb_jint(cat));
@@ -2554,8 +2594,8 @@ ll_status ll_gbdt_export_xgboost(const ll_gbdt *m, const ll_binned *meta, const 
     return st;
 }
 
-/* Replace the non-JSON tokens XGBoost writes for non-finite floats (NaN, Infinity,
- * -Infinity) outside strings by null. */
+/* Replace the non-JSON tokens XGBoost writes for non-finite floats (NaN, Infinity, -Infinity)
+ * outside strings by null. */
 static char *gb_sanitize(const char *s, size_t len)
 {
     char *o = malloc(len + len / 2 + 2), *w = o;
@@ -2597,24 +2637,26 @@ static ll_status gb_read_file(const char *path, char **text, size_t *len, ll_err
     if (!f) return ll_error_set(err, LL_ENOTFOUND, "cannot open %s", path);
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    int oom = !buf;
+    for (size_t got = 1; !oom && got > 0;) {
         if (n == cap) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
-                free(buf);
-                buf = NULL;
+                oom = 1;
                 break;
             }
             buf = nb;
             cap *= 2;
         }
-        size_t got = fread(buf + n, 1, cap - n, f);
+        got = fread(buf + n, 1, cap - n, f);
         n += got;
-        if (got == 0) break;
     }
     int bad = ferror(f);
     fclose(f);
-    if (!buf) return ll_error_set(err, LL_ENOMEM, "out of memory reading %s", path);
+    if (oom) {
+        free(buf);
+        return ll_error_set(err, LL_ENOMEM, "out of memory reading %s", path);
+    }
     if (bad) {
         free(buf);
         return ll_error_set(err, LL_EIO, "cannot read %s", path);
@@ -2644,12 +2686,14 @@ static ll_status gb_xgb_tree_in(const cJSON *tj, int nfeat, ll_tree *t, int ti, 
     for (int k = 0; k < 4; k++) {
         a[k] = gb_jarr(tj, req[k], n);
         if (!a[k])
-            return ll_error_set(err, LL_EPARSE, "XGBoost model: tree %d: \"%s\" missing or not %d long",
-                                ti, req[k], n);
+            return ll_error_set(err, LL_EPARSE,
+                                "XGBoost model: tree %d: \"%s\" missing or not %d long", ti, req[k],
+                                n);
     }
     const cJSON *stype = gb_jarr(tj, "split_type", n), *bw = gb_jarr(tj, "base_weights", n);
     const cJSON *lch = gb_jarr(tj, "loss_changes", n), *sh = gb_jarr(tj, "sum_hessian", n);
-    const cJSON *cats = gb_jarr(tj, "categories", -1), *cnodes = gb_jarr(tj, "categories_nodes", -1);
+    const cJSON *cats = gb_jarr(tj, "categories", -1),
+                *cnodes = gb_jarr(tj, "categories_nodes", -1);
     const cJSON *csegs = gb_jarr(tj, "categories_segments", -1);
     const cJSON *csizes = gb_jarr(tj, "categories_sizes", -1);
     ll_tree tmp = {0};
@@ -2686,7 +2730,8 @@ static ll_status gb_xgb_tree_in(const cJSON *tj, int nfeat, ll_tree *t, int ti, 
             nd.threshold = (double)(float)cond;
             nd.value = (bw && gb_jget(cJSON_GetArrayItem(bw, i), &v)) ? (double)(float)v : 0.0;
             if (!nd.is_cat && !isfinite(nd.threshold))
-                st = ll_error_set(err, LL_EPARSE, "XGBoost model: tree %d node %d: bad split", ti, i);
+                st = ll_error_set(err, LL_EPARSE, "XGBoost model: tree %d node %d: bad split", ti,
+                                  i);
         }
         if (lch && gb_jget(cJSON_GetArrayItem(lch, i), &v)) nd.gain = nd.left < 0 ? 0 : v;
         if (sh && gb_jget(cJSON_GetArrayItem(sh, i), &v)) nd.cover = v;
@@ -2709,8 +2754,8 @@ static ll_status gb_xgb_tree_in(const cJSON *tj, int nfeat, ll_tree *t, int ti, 
                         gb_bit_set(nd.cat_set, (int)catv[q]);
                         if ((int)catv[q] > maxc) maxc = (int)catv[q];
                     }
-                    /* XGBoost sends categories past the node's 32-bit words the default
-                     * way: with default right, those (below 255) join the right set */
+                    /* XGBoost sends categories past the node's 32-bit words the default way: with
+                     * default right, those (below 255) join the right set */
                     if (found > 0 && !nd.default_left)
                         for (int q = ((maxc + 1 + 31) / 32) * 32; q < 255; q++)
                             gb_bit_set(nd.cat_set, q);
@@ -2727,7 +2772,8 @@ static ll_status gb_xgb_tree_in(const cJSON *tj, int nfeat, ll_tree *t, int ti, 
                                   "is not supported",
                                   ti, i);
         }
-        if (st == LL_OK && ll_tree_push(&tmp, &nd) < 0) st = ll_error_set(err, LL_ENOMEM, "out of memory");
+        if (st == LL_OK && ll_tree_push(&tmp, &nd) < 0)
+            st = ll_error_set(err, LL_ENOMEM, "out of memory");
         il = il->next;
         for (int k = 0; k < 4; k++) it[k] = it[k]->next;
     }
@@ -2736,9 +2782,9 @@ static ll_status gb_xgb_tree_in(const cJSON *tj, int nfeat, ll_tree *t, int ti, 
         st = ll_error_set(err, LL_EPARSE, "XGBoost model: tree %d is not a valid binary tree", ti);
     if (st == LL_OK) {
         /* breadth-first copy: children follow their parents, deleted nodes disappear */
-        int32_t *map = malloc((size_t)tmp.n * sizeof *map), *queue = malloc((size_t)tmp.n * sizeof *queue);
-        if (!map || !queue)
-            st = ll_error_set(err, LL_ENOMEM, "out of memory");
+        int32_t *map = malloc((size_t)tmp.n * sizeof *map),
+                *queue = malloc((size_t)tmp.n * sizeof *queue);
+        if (!map || !queue) st = ll_error_set(err, LL_ENOMEM, "out of memory");
         int qh = 0, qt = 0;
         if (st == LL_OK) queue[qt++] = 0;
         while (st == LL_OK && qh < qt) {
@@ -2810,9 +2856,9 @@ ll_status ll_gbdt_import_xgboost(const char *path, ll_gbdt **out, char ***featur
     }
     if (strcmp(objname->valuestring, "binary:logistic") != 0 &&
         strcmp(objname->valuestring, "reg:logistic") != 0) {
-        st = ll_error_set(err, LL_EINVAL,
-                          "%s: objective %s is not supported (binary:logistic only)", path,
-                          objname->valuestring);
+        st =
+            ll_error_set(err, LL_EINVAL, "%s: objective %s is not supported (binary:logistic only)",
+                         path, objname->valuestring);
         goto done;
     }
     if (!cJSON_IsString(gbname) || strcmp(gbname->valuestring, "gbtree") != 0) {

@@ -131,12 +131,12 @@ static void test_params(void **state)
     assert_int_equal(ll_gbdt_params_check(&p, msg, sizeof msg), 0);
 
     ll_gbdt_params q;
-#define EXPECT_BAD(stmt, word)                                                                    \
-    do {                                                                                          \
-        ll_gbdt_params_default(&q);                                                               \
-        stmt;                                                                                     \
-        assert_int_equal(ll_gbdt_params_check(&q, msg, sizeof msg), -1);                          \
-        assert_non_null(strstr(msg, word));                                                       \
+#define EXPECT_BAD(stmt, word)                                                                     \
+    do {                                                                                           \
+        ll_gbdt_params_default(&q);                                                                \
+        stmt;                                                                                      \
+        assert_int_equal(ll_gbdt_params_check(&q, msg, sizeof msg), -1);                           \
+        assert_non_null(strstr(msg, word));                                                        \
     } while (0)
     EXPECT_BAD(q.n_estimators = 0, "n_estimators");
     EXPECT_BAD(q.eta = 0, "eta");
@@ -164,7 +164,8 @@ static void test_params(void **state)
  * g = 0.5 - y, h = 0.25: G = 0, H = 2.5. Best split x <= 2 (bin 1): GL = 1.5, HL = 1.25;
  * loss change 1.5^2/2.25 + 1.5^2/2.25 - 0 = 2.0; leaves -+1.5/2.25*0.3 = -+0.2. XGBoost
  * 1.7 (max_depth 1, eta 0.3, min_child_weight 0) reports loss_changes 2.0 and leaves
- * -0.20000002/0.20000002; with alpha 0.5: 0.8888889 and -+0.13333334. */
+ * -0.20000002/0.20000002; with alpha 0.5: 0.8888889 and -+0.13333334. Like XGBoost, lendlab
+ * keeps loss changes and leaf values in float, so these agree to the last bit. */
 static void hand_data(ll_binned *b, double *y)
 {
     static const uint8_t xb[10] = {0, 0, 1, 1, 1, 2, 2, 2, 3, 3};
@@ -193,14 +194,14 @@ static void test_hand_split(void **state)
     assert_int_equal(root->split_bin, 1);
     assert_true(root->threshold == 1.5);
     assert_false(root->default_left); /* no missing values: XGBoost's forward scan, right */
-    assert_true(fabs(root->gain - 2.0) < 1e-12);
+    assert_true(root->gain == 2.0);
     assert_true(fabs(root->cover - 2.5) < 1e-6);
-    assert_true(fabs(t->nodes[root->left].value - (-0.2)) < 1e-7);
-    assert_true(fabs(t->nodes[root->right].value - 0.2) < 1e-7);
+    assert_true(t->nodes[root->left].value == (double)-0.20000002f);
+    assert_true(t->nodes[root->right].value == (double)0.20000002f);
     assert_true(fabs(t->nodes[root->left].cover - 1.25) < 1e-6);
     double imp[1];
     ll_gbdt_importance(m, imp);
-    assert_true(fabs(imp[0] - 2.0) < 1e-12);
+    assert_true(imp[0] == 2.0);
     /* prediction of a row with x = 1 (bin 0): sigmoid(-0.2) in float leaf precision */
     double prob[10];
     ll_gbdt_predict_binned(m, &b, prob);
@@ -211,8 +212,8 @@ static void test_hand_split(void **state)
     p.alpha = 0.5; /* L1: G soft-thresholded by alpha in gain and weight */
     m = fit_ok(&b, y, &p);
     t = ll_gbdt_tree(m, 0);
-    assert_true(fabs(t->nodes[0].gain - 0.88888888888889) < 1e-9);
-    assert_true(fabs(t->nodes[t->nodes[0].left].value - (-0.133333333)) < 1e-7);
+    assert_true(t->nodes[0].gain == (double)0.8888889f);
+    assert_true(t->nodes[t->nodes[0].left].value == (double)-0.13333334f);
     ll_gbdt_free(m);
 
     p.alpha = 0;
@@ -523,8 +524,7 @@ static void test_wide_data(void **state)
     binned_init(&narrow, n, nf, 200);
     rng_state = 99;
     for (size_t r = 0; r < n; r++) {
-        for (int f = 0; f < nf; f++)
-            wide.bins[f][r] = narrow.bins[f][r] = (uint8_t)(urand() * 200);
+        for (int f = 0; f < nf; f++) wide.bins[f][r] = narrow.bins[f][r] = (uint8_t)(urand() * 200);
         y[r] = (wide.bins[150][r] > 120) ^ (urand() < 0.1);
     }
     ll_gbdt_params p;
@@ -697,8 +697,7 @@ static void test_json_roundtrip(void **state)
     cJSON_Delete(j);
     ll_gbdt_free(m3);
     /* damaged sections are refused */
-    const char *bad[] = {"{\"type\":\"forest\"}", "{\"type\":\"gbdt\",\"version\":1}",
-                         NULL};
+    const char *bad[] = {"{\"type\":\"forest\"}", "{\"type\":\"gbdt\",\"version\":1}", NULL};
     for (int k = 0; bad[k]; k++) {
         j = cJSON_Parse(bad[k]);
         assert_int_equal(ll_gbdt_from_json(j, &m3, &err), LL_EPARSE);
@@ -707,8 +706,8 @@ static void test_json_roundtrip(void **state)
     }
     /* a cycle in a tree */
     j = cJSON_Parse(s);
-    cJSON *left = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "trees"), 0),
-                                      "left");
+    cJSON *left =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "trees"), 0), "left");
     cJSON_ReplaceItemInArray(left, 1, cJSON_CreateNumber(0));
     assert_int_equal(ll_gbdt_from_json(j, &m3, &err), LL_EPARSE);
     cJSON_Delete(j);
@@ -792,7 +791,7 @@ static void test_lending_club_quality(void **state)
     m = fit_ok(&d.tr, d.ytr, &p);
     ll_gbdt_predict_binned(m, &d.te, pr);
     auc = auc_of(d.yte, pr, d.te.n);
-    assert_true(auc >= 0.705 && auc < 0.718);
+    assert_true(fabs(auc - 0.7121) < 0.005);
     ll_gbdt_free(m);
     free(x);
     free(pr);
@@ -953,8 +952,7 @@ static void test_xgboost_model_imported(void **state)
     char model[128], rows[128], cmd[512];
     tmp_path("xgb_model.json", model, sizeof model);
     tmp_path("xgb_rows.csv", rows, sizeof rows);
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 xgb_check.py train %s %s >/dev/null", model,
-             rows);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 xgb_check.py train %s %s >/dev/null", model, rows);
     assert_int_equal(system(cmd), 0);
     ll_gbdt *m = NULL;
     char **names = NULL;
@@ -1002,8 +1000,8 @@ static void fidelity_case(const char *xgb_params, const ll_gbdt_params *p)
     char model[128], data[128], cmd[640];
     tmp_path("fid_model.json", model, sizeof model);
     tmp_path("fid_data.csv", data, sizeof data);
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 xgb_check.py fidelity %s %s '%s' >/dev/null",
-             model, data, xgb_params);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 xgb_check.py fidelity %s %s '%s' >/dev/null", model,
+             data, xgb_params);
     assert_int_equal(system(cmd), 0);
     ll_table *t = NULL;
     ll_error err;
