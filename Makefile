@@ -26,6 +26,8 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIB      := $(BUILD)/liblendlab.a
 UILIB    := $(BUILD)/liblendlab-ui.a
 UI_OBJ   := $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
@@ -102,7 +104,12 @@ lint:
 format:
 	clang-format -i $(SRC_ALL)
 
-bench: $(BIN)
+# Benchmark drivers (bench/*.c) link the library like the tests do.
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+bench: $(BIN) $(BENCH_BIN)
 	sh bench/run.sh
 
 install: $(BIN)
