@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "numfmt.h"
+#include "profile.h"
 
 /* Cut values padded to 256 floats with NaN, so a branch-free 8-step search counts the cuts
  * <= v (NaN compares false, so padding never counts). */
@@ -431,51 +432,6 @@ static ll_status target_classes(const ll_column *c, size_t n, tclass *cls, int *
     return LL_OK;
 }
 
-/* Lower-case, trim, and treat '_', '-' and runs of blanks as one space. */
-static void norm_label(const char *s, char *out, size_t len)
-{
-    size_t j = 0;
-    int space = 0;
-    while (*s == ' ' || *s == '\t') s++;
-    for (; *s && j + 1 < len; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '_' || ch == '-' || ch == ' ' || ch == '\t') {
-            space = 1;
-            continue;
-        }
-        if (space && j) out[j++] = ' ';
-        space = 0;
-        if (j + 1 < len) out[j++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-    }
-    out[j] = '\0';
-}
-
-/* Index (0/1) of the positive label by the common encodings, or -1. The same rules as the
- * dataset profile's target detection, so describe and train agree on the positive class. */
-static int detect_positive(const char *a, const char *b)
-{
-    static const char *const pairs[][2] = {{"1", "0"},    {"true", "false"}, {"t", "f"},
-                                           {"yes", "no"}, {"y", "n"},        {"bad", "good"}};
-    static const char *const against_any[] = {"default", "defaulted", "charged off"};
-    char na[64], nb[64];
-    norm_label(a, na, sizeof na);
-    norm_label(b, nb, sizeof nb);
-    double da, db;
-    if (ll_numparse(a, strlen(a), &da) && ll_numparse(b, strlen(b), &db)) {
-        if (da == 1 && db == 0) return 0;
-        if (da == 0 && db == 1) return 1;
-    }
-    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
-        if (!strcmp(na, pairs[i][0]) && !strcmp(nb, pairs[i][1])) return 0;
-        if (!strcmp(nb, pairs[i][0]) && !strcmp(na, pairs[i][1])) return 1;
-    }
-    for (size_t i = 0; i < sizeof against_any / sizeof *against_any; i++) {
-        if (!strcmp(na, against_any[i])) return 0;
-        if (!strcmp(nb, against_any[i])) return 1;
-    }
-    return -1;
-}
-
 static ll_status fit_target(ll_prep *p, const ll_column *c, size_t n, const char *positive,
                             ll_error *err)
 {
@@ -508,10 +464,11 @@ static ll_status fit_target(ll_prep *p, const ll_column *c, size_t n, const char
                                 "%s)",
                                 positive, c->name, cls[0].text, cls[1].text);
     } else {
-        pi = detect_positive(cls[0].text, cls[1].text);
-        if (pi < 0 && c->type == LL_COL_BOOLEAN) pi = cls[0].value != 0 ? 0 : 1;
-        if (pi < 0 && cls[0].count != cls[1].count) pi = cls[0].count < cls[1].count ? 0 : 1;
-        if (pi < 0) pi = strcmp(cls[0].text, cls[1].text) > 0 ? 0 : 1;
+        /* the dataset profile's rule, so describe and train agree on the positive class */
+        const char *labels[2] = {cls[0].text, cls[1].text};
+        const size_t counts[2] = {cls[0].count, cls[1].count};
+        pi = ll_profile_positive_label(
+            labels, counts, c->type == LL_COL_BOOLEAN ? (cls[0].value != 0 ? 0 : 1) : -1);
     }
     p->pos = strdup(cls[pi].text);
     p->neg = strdup(cls[1 - pi].text);

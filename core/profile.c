@@ -1,7 +1,6 @@
 /* profile: per-column statistics of an ll_table (describe), target balance and rates. */
 #include "profile.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -544,21 +543,21 @@ static ll_status profile_boolean(const ll_column *c, size_t nrows, const uint8_t
 
 /* ---- target ---------------------------------------------------------------------------------- */
 
-/* Lower-case, trim, and treat '_', '-' and runs of blanks as one space. */
+/* Lower-case, trim, and treat '_', '-' and runs of blanks as one space. ASCII only, so the
+ * locale cannot change which class is positive. */
 static void norm_label(const char *s, char *out, size_t len)
 {
     size_t j = 0;
     int space = 0;
-    while (*s && isspace((unsigned char)*s)) s++;
     for (; *s && j + 1 < len; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (ch == '_' || ch == '-' || isspace(ch)) {
+        if (ch == '_' || ch == '-' || ch == ' ' || (ch >= '\t' && ch <= '\r')) {
             space = 1;
             continue;
         }
         if (space && j) out[j++] = ' ';
         space = 0;
-        if (j + 1 < len) out[j++] = (char)tolower(ch);
+        if (j + 1 < len) out[j++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
     }
     out[j] = '\0';
 }
@@ -568,12 +567,12 @@ static int label_number(const char *s, double *v)
     return ll_numparse(s, strlen(s), v);
 }
 
-/* Index (0/1) of the positive label among two by the common encodings, or -1. */
-static int detect_positive(const char *a, const char *b)
+int ll_profile_positive_label(const char *const labels[2], const size_t counts[2], int bool_true)
 {
     static const char *const pairs[][2] = {{"1", "0"},    {"true", "false"}, {"t", "f"},
                                            {"yes", "no"}, {"y", "n"},        {"bad", "good"}};
     static const char *const against_any[] = {"default", "defaulted", "charged off"};
+    const char *a = labels[0], *b = labels[1];
     char na[64], nb[64];
     norm_label(a, na, sizeof na);
     norm_label(b, nb, sizeof nb);
@@ -590,7 +589,9 @@ static int detect_positive(const char *a, const char *b)
         if (!strcmp(na, against_any[i])) return 0;
         if (!strcmp(nb, against_any[i])) return 1;
     }
-    return -1;
+    if (bool_true == 0 || bool_true == 1) return bool_true;
+    if (counts[0] != counts[1]) return counts[0] < counts[1] ? 0 : 1;
+    return strcmp(a, b) > 0 ? 0 : 1;
 }
 
 /* Candidate classes of the target: label and count per distinct value (small lists). */
@@ -758,9 +759,10 @@ static ll_status target_setup(const ll_table *t, long ci, const char *positive,
                                 "'%s', '%s')",
                                 positive, c->name, cls[0].label, cls[1].label);
     } else {
-        pi = detect_positive(cls[0].label, cls[1].label);
-        if (pi < 0 && c->type == LL_COL_BOOLEAN) pi = cls[0].code == 1 ? 0 : 1;
-        if (pi < 0) pi = 1; /* minority: classes are by count descending, ties by label */
+        const char *labels[2] = {cls[0].label, cls[1].label};
+        const size_t counts[2] = {cls[0].count, cls[1].count};
+        pi = ll_profile_positive_label(labels, counts,
+                                       c->type == LL_COL_BOOLEAN ? (cls[0].code == 1 ? 0 : 1) : -1);
     }
     uint8_t *ispos = malloc(t->nrows ? t->nrows : 1);
     if (!ispos) return ll_error_set(err, LL_ENOMEM, "out of memory");

@@ -85,6 +85,11 @@ typedef struct {
  * NULL. On success *out is a new profile to release with ll_profile_free. */
 ll_status ll_profile_compute(const ll_table *t, const ll_profile_options *opt, ll_profile **out,
                              ll_error *err);
+/* Index (0 or 1) of the positive class of a two-class target whose classes are labels[k] with
+ * counts[k] rows: by the encodings above; else bool_true (index of a boolean target's true
+ * class, -1 for other targets); else the minority class, on a tie the label sorting last. The
+ * one rule describe and train share. */
+int ll_profile_positive_label(const char *const labels[2], const size_t counts[2], int bool_true);
 /* Release a profile (NULL is fine). */
 void ll_profile_free(ll_profile *p);
 /* The column to use as target when the user names none: the rightmost column named (ignoring

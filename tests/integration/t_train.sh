@@ -3,6 +3,9 @@
 . "$(dirname "$0")/lib.sh"
 F=$ROOT/tests/fixtures
 PY=/usr/bin/python3
+# every run is tracked: keep the store in the temporary directory (t_track.sh checks the store)
+LENDLAB_STORE="$TMP/mlruns"
+export LENDLAB_STORE
 
 train() {
     "$LENDLAB" --batch train "$F/lending_club_train.csv" --test "$F/lending_club_test.csv" \
