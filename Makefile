@@ -10,7 +10,8 @@ PKGS    := ncursesw libcurl libcjson libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -iquote core -pthread $(CFLAGS)
+ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -iquote core -pthread \
+              -DLL_THEME_DIR='"$(PREFIX)/share/lendlab/themes"' $(CFLAGS)
 LIBS    := $(PKG_LIBS) -lcsv -lyaml -lm -lpthread
 
 # Debian packages needed to build, run and test (installed by `make deps` when missing).
@@ -100,6 +101,7 @@ lint:
 	clang-format --dry-run --Werror $(SRC_ALL)
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Icore core tui
+	mandoc -Tlint -W warning man/*.1 man/*.5
 
 format:
 	clang-format -i $(SRC_ALL)
@@ -124,3 +126,56 @@ clean:
 	rm -rf build build-asan
 
 -include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)
+
+# ---- Fuzzing (libFuzzer + ASan + UBSan; needs clang and libclang-rt-14-dev) ----
+# `make fuzz` builds every tests/fuzz/fuzz_<name>.c into $(FUZZ_BUILD)/ and runs each for
+# FUZZ_SECONDS (one at a time); `make fuzz FUZZ_TARGETS="csv filter"` runs a few;
+# `make fuzz-ci` is the same for 60 s each. New inputs go to $(FUZZ_BUILD)/corpus/<name>
+# (the committed seeds in tests/fuzz/corpus/<name> are read, never written); crashes go to
+# $(FUZZ_BUILD)/artifacts/. See docs/RELIABILITY.md.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_FLAGS   ?= -rss_limit_mb=2048 -timeout=20
+FUZZ_OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=undefined
+# Longest input per target (bytes); targets not listed get FUZZ_MAXLEN_DEFAULT.
+FUZZ_MAXLEN_DEFAULT := 4096
+FUZZ_MAXLEN_numparse := 600
+FUZZ_MAXLEN_filter := 1024
+FUZZ_MAXLEN_csv := 8192
+FUZZ_MAXLEN_model := 16384
+FUZZ_MAXLEN_xgboost := 16384
+FUZZ_MAXLEN_gbdt_json := 16384
+FUZZ_MAXLEN_forest_json := 16384
+FUZZ_MAXLEN_drift_profile := 16384
+FUZZ_MAXLEN_payload := 8192
+
+.PHONY: fuzz fuzz-ci fuzz-build
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(UILIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -iquote tests/fuzz -iquote tui -o $@ $< \
+	  $(UILIB) $(LIB) $(LIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_OPT)" \
+	  $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@fail=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts; \
+	  len=$(FUZZ_MAXLEN_DEFAULT); $(foreach x,$(FUZZ_TARGETS),$(if $(FUZZ_MAXLEN_$(x)),[ $$t = $(x) ] && len=$(FUZZ_MAXLEN_$(x));)) \
+	  dict=""; [ -f tests/fuzz/$$t.dict ] && dict="-dict=tests/fuzz/$$t.dict"; \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s, max_len $$len"; \
+	  $(FUZZ_BUILD)/fuzz/fuzz_$$t $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t $$dict \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=$$len $(FUZZ_FLAGS) \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- -print_final_stats=1 \
+	    >$(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || fail="$$fail $$t"; \
+	  tail -n 12 $(FUZZ_BUILD)/fuzz_$$t.log | grep -E '^(#|stat::|==|SUMMARY|Done)' | tail -n 6; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fuzz: failures in:$$fail (logs in $(FUZZ_BUILD)/)"; exit 1; fi; \
+	echo "fuzz: all targets ran clean"
+
+fuzz-ci:
+	@$(MAKE) --no-print-directory FUZZ_SECONDS=60 fuzz

@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
 BIN=build/lendlab
-SH=../shared
+SH=${SHARED:-../shared}
 TRAIN=$SH/data/lending_club_train.csv
 TEST=$SH/data/lending_club_test.csv
 BIG=/tmp/lc_1m.csv

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "cmd.h"
 #include "version.h"
 
@@ -38,6 +40,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     setlocale(LC_ALL, "");
     setlocale(LC_NUMERIC, "C"); /* files and JSON never depend on the user's decimal point */
 
@@ -50,6 +54,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     const char *store = getenv("LENDLAB_STORE");
+    const char *store_opt = NULL; /* --store as given, for the workbench's own precedence */
     const char *theme = NULL;
     const char *file = NULL;
     int i = 1, batch = 0;
@@ -59,7 +64,7 @@ int main(int argc, char **argv)
             i++;
             break;
         } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
-            store = argv[++i];
+            store = store_opt = argv[++i];
         } else if (!strcmp(argv[i], "--theme") && i + 1 < argc) {
             theme = argv[++i];
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -78,7 +83,6 @@ int main(int argc, char **argv)
             return LL_EXIT_USAGE;
         }
     }
-    (void)theme;
     ll_cmd_ctx ctx = {
         .out = stdout,
         .err = stderr,
@@ -102,11 +106,11 @@ int main(int argc, char **argv)
         }
         return ll_cmd_run(&ctx, argc - i, argv + i);
     }
-    /* The interactive workbench is not built yet: show the dataset's profile instead. */
-    if (!file) {
-        usage(stderr);
-        return LL_EXIT_USAGE;
-    }
-    char *dargv[] = {"describe", (char *)file, NULL};
-    return ll_cmd_run(&ctx, 2, dargv);
+    tui_options opt = {
+        .file = file,
+        .store = store_opt,
+        .theme = theme,
+        .start_ms = (double)t0.tv_sec * 1000.0 + (double)t0.tv_nsec / 1e6,
+    };
+    return tui_app_main(&opt);
 }
