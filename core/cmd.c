@@ -22,6 +22,8 @@ extern const ll_cmd_entry ll_cmd_register;
 extern const ll_cmd_entry ll_cmd_registry;
 extern const ll_cmd_entry ll_cmd_promote;
 extern const ll_cmd_entry ll_cmd_history;
+extern const ll_cmd_entry ll_cmd_serve;
+extern const ll_cmd_entry ll_cmd_invoke;
 
 const ll_cmd_entry *const ll_cmd_table[] = {
     &ll_cmd_describe,
@@ -38,6 +40,8 @@ const ll_cmd_entry *const ll_cmd_table[] = {
     &ll_cmd_registry,
     &ll_cmd_promote,
     &ll_cmd_history,
+    &ll_cmd_serve,
+    &ll_cmd_invoke,
     NULL,
 };
 
