@@ -24,6 +24,7 @@ extern const ll_cmd_entry ll_cmd_promote;
 extern const ll_cmd_entry ll_cmd_history;
 extern const ll_cmd_entry ll_cmd_serve;
 extern const ll_cmd_entry ll_cmd_invoke;
+extern const ll_cmd_entry ll_cmd_pipeline;
 
 const ll_cmd_entry *const ll_cmd_table[] = {
     &ll_cmd_describe,
@@ -42,6 +43,7 @@ const ll_cmd_entry *const ll_cmd_table[] = {
     &ll_cmd_history,
     &ll_cmd_serve,
     &ll_cmd_invoke,
+    &ll_cmd_pipeline,
     NULL,
 };
 
