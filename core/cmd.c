@@ -10,6 +10,7 @@
 /* Each command family lives in its own core/cmd_*.c and exports one entry. */
 extern const ll_cmd_entry ll_cmd_describe;
 extern const ll_cmd_entry ll_cmd_train;
+extern const ll_cmd_entry ll_cmd_tune;
 extern const ll_cmd_entry ll_cmd_predict;
 extern const ll_cmd_entry ll_cmd_drift;
 extern const ll_cmd_entry ll_cmd_profile;
@@ -29,6 +30,7 @@ extern const ll_cmd_entry ll_cmd_pipeline;
 const ll_cmd_entry *const ll_cmd_table[] = {
     &ll_cmd_describe,
     &ll_cmd_train,
+    &ll_cmd_tune,
     &ll_cmd_predict,
     &ll_cmd_drift,
     &ll_cmd_profile,
