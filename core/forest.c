@@ -1,6 +1,7 @@
 /* forest: random forest classifier (bagged Gini trees on the binned matrix). */
 #include "forest.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -935,6 +936,11 @@ int ll_forest_ntrees(const ll_forest *m)
     return m->ntrees;
 }
 
+const ll_tree *ll_forest_tree(const ll_forest *m, int i)
+{
+    return m && i >= 0 && i < m->ntrees ? &m->trees[i] : NULL;
+}
+
 void ll_forest_importance(const ll_forest *m, double *gain_out)
 {
     /* scikit-learn's feature_importances_: each tree's impurity decreases normalised to sum
@@ -1226,7 +1232,10 @@ static ll_status tree_from_text(const char *s, int nfeat, ll_tree *t, int ti, ll
 static int json_int(const cJSON *o, const char *key, int *v)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble) return -1;
+    /* range first: converting an out-of-range double to int is undefined */
+    if (!cJSON_IsNumber(it) || !(it->valuedouble >= INT_MIN && it->valuedouble <= INT_MAX) ||
+        it->valuedouble != (double)(int)it->valuedouble)
+        return -1;
     *v = (int)it->valuedouble;
     return 0;
 }

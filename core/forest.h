@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "features.h"
+#include "tree.h"
 
 typedef struct {
     int n_trees;
@@ -44,6 +45,9 @@ double ll_forest_oob_auc(const ll_forest *m);
 int ll_forest_nfeat(const ll_forest *m);
 /* Number of trees. */
 int ll_forest_ntrees(const ll_forest *m);
+/* Tree i (0 <= i < ll_forest_ntrees), or NULL; owned by the forest. Leaf values are
+ * positive-class probabilities, covers weighted row counts. */
+const ll_tree *ll_forest_tree(const ll_forest *m, int i);
 /* Impurity-decrease importance per feature (nfeat values), normalised to sum to 1. */
 void ll_forest_importance(const ll_forest *m, double *gain_out);
 /* Serialise to lendlab's model.json section (caller owns the cJSON); NULL on ENOMEM. Object

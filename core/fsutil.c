@@ -1,11 +1,15 @@
 /* fsutil: durable file writes (temp + fsync + rename), mkdir -p, whole-file reads, fcntl locks. */
+#define _GNU_SOURCE /* renameat2, nftw */
 #include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -146,12 +150,91 @@ ll_status ll_fsutil_write_atomic(const char *path, const void *data, size_t len,
     return ll_fsutil_fsync_dir(dir, err);
 }
 
+/* Undo a failed append that began at offset start: cut the file back when nothing but our own
+ * partial write lies beyond start (another appender's line is never cut). */
+static void undo_append(int fd, off_t start, size_t written)
+{
+    struct stat sb;
+    if (start >= 0 && fstat(fd, &sb) == 0 && sb.st_size == start + (off_t)written)
+        if (ftruncate(fd, start) == 0) fsync(fd);
+}
+
+/* write_full for appends: also reports how many bytes went out before a failure. */
+static int append_full(int fd, const void *data, size_t len, size_t *written)
+{
+    const char *p = data;
+    *written = 0;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+        *written += (size_t)w;
+    }
+    return 0;
+}
+
 ll_status ll_fsutil_append(const char *path, const void *data, size_t len, int sync, ll_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
     if (fd < 0) return ll_error_set(err, LL_EIO, "cannot open %s: %s", path, strerror(errno));
-    if (write_full(fd, data, len) || (sync && fsync(fd))) {
+    off_t start = lseek(fd, 0, SEEK_END);
+    size_t written = 0;
+    if (append_full(fd, data, len, &written) || (sync && fsync(fd))) {
         int e = errno;
+        /* a disk that filled up mid-write leaves a torn line: take it back */
+        undo_append(fd, start, written);
+        close(fd);
+        return ll_error_set(err, LL_EIO, "cannot append to %s: %s", path, strerror(e));
+    }
+    if (close(fd))
+        return ll_error_set(err, LL_EIO, "cannot append to %s: %s", path, strerror(errno));
+    return LL_OK;
+}
+
+ll_status ll_fsutil_append_record(const char *path, const void *data, size_t len, ll_error *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd < 0) return ll_error_set(err, LL_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb)) {
+        int e = errno;
+        close(fd);
+        return ll_error_set(err, LL_EIO, "cannot append to %s: %s", path, strerror(e));
+    }
+    /* a writer killed inside its write() may have left part of a record: cut back to the end
+     * of the last whole one so the new record starts on a line of its own */
+    off_t end = sb.st_size;
+    char buf[512];
+    while (end > 0) {
+        size_t n = end > (off_t)sizeof buf ? sizeof buf : (size_t)end;
+        ssize_t r = pread(fd, buf, n, end - (off_t)n);
+        if (r != (ssize_t)n) {
+            int e = r < 0 ? errno : EIO;
+            close(fd);
+            return ll_error_set(err, LL_EIO, "cannot read %s: %s", path, strerror(e));
+        }
+        const char *nl = NULL;
+        for (size_t i = n; i-- > 0 && !nl;)
+            if (buf[i] == '\n') nl = buf + i;
+        if (nl) {
+            end -= (off_t)n - (off_t)(nl - buf) - 1;
+            break;
+        }
+        end -= (off_t)n;
+    }
+    if (end != sb.st_size && ftruncate(fd, end)) {
+        int e = errno;
+        close(fd);
+        return ll_error_set(err, LL_EIO, "cannot repair %s: %s", path, strerror(e));
+    }
+    size_t written = 0;
+    if (append_full(fd, data, len, &written) || fsync(fd)) {
+        int e = errno;
+        undo_append(fd, end, written);
         close(fd);
         return ll_error_set(err, LL_EIO, "cannot append to %s: %s", path, strerror(e));
     }
@@ -249,4 +332,129 @@ void ll_fsutil_lock_release(ll_fsutil_lock *lk)
     fcntl(lk->fd, F_SETLK, &fl);
     close(lk->fd);
     lk->fd = -1;
+}
+
+/* "<dir>/.<tag>.<pid>.<random>.tmp": the shape of every temporary name made here, so that
+ * ll_fsutil_sweep_tmp can tell whose it is. */
+static int tmp_name(char *out, size_t len, const char *dir, const char *tag, unsigned attempt)
+{
+    unsigned long long r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        r = (unsigned long long)ts.tv_nsec * 2654435761u + attempt;
+    }
+    int n = snprintf(out, len, "%s/.%.60s.%ld.%llx.tmp", dir, tag, (long)getpid(), r);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+ll_status ll_fsutil_mkdtemp(const char *parent, const char *tag, char *path, size_t len,
+                            ll_error *err)
+{
+    for (unsigned attempt = 0; attempt < 16; attempt++) {
+        if (tmp_name(path, len, parent, tag, attempt)) break;
+        if (mkdir(path, 0777) == 0) return LL_OK;
+        if (errno != EEXIST) {
+            int e = errno;
+            path[0] = '\0'; /* nothing of ours to clean up */
+            return ll_error_set(err, LL_EIO, "cannot create a directory in %s: %s", parent,
+                                strerror(e));
+        }
+    }
+    if (len) path[0] = '\0';
+    return ll_error_set(err, LL_EIO, "cannot create a temporary directory in %s", parent);
+}
+
+ll_status ll_fsutil_rename_noreplace(const char *from, const char *to, ll_error *err)
+{
+    char dir[4096];
+    if (ll_fsutil_is_dir(from)) {
+        /* the entries of a directory built in place must be durable before it appears */
+        ll_status s = ll_fsutil_fsync_dir(from, err);
+        if (s) return s;
+    }
+    int rc = -1;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 28))
+    rc = renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+    if (rc && errno != EINVAL && errno != ENOSYS) {
+        if (errno == EEXIST) return ll_error_set(err, LL_EEXIST, "%s exists", to);
+        return ll_error_set(err, LL_EIO, "cannot rename %s to %s: %s", from, to, strerror(errno));
+    }
+#endif
+    if (rc) {
+        /* no RENAME_NOREPLACE on this file system: callers hold a lock against each other, and
+         * rename() never replaces a non-empty directory */
+        struct stat sb;
+        if (lstat(to, &sb) == 0) return ll_error_set(err, LL_EEXIST, "%s exists", to);
+        if (rename(from, to)) {
+            if (errno == EEXIST || errno == ENOTEMPTY)
+                return ll_error_set(err, LL_EEXIST, "%s exists", to);
+            return ll_error_set(err, LL_EIO, "cannot rename %s to %s: %s", from, to,
+                                strerror(errno));
+        }
+    }
+    dirname_of(to, dir, sizeof dir);
+    return ll_fsutil_fsync_dir(dir, err);
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path) && errno != ENOENT ? -1 : 0;
+}
+
+ll_status ll_fsutil_remove_tree(const char *path, ll_error *err)
+{
+    struct stat sb;
+    if (lstat(path, &sb)) return LL_OK;
+    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS))
+        return ll_error_set(err, LL_EIO, "cannot remove %s: %s", path, strerror(errno));
+    return LL_OK;
+}
+
+void ll_fsutil_sweep_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        /* .<tag>.<pid>.<hex>.tmp */
+        const char *nm = de->d_name;
+        size_t n = strlen(nm);
+        if (nm[0] != '.' || n < 10 || strcmp(nm + n - 4, ".tmp")) continue;
+        char buf[256];
+        if (n >= sizeof buf) continue;
+        memcpy(buf, nm, n - 4);
+        buf[n - 4] = '\0';
+        char *hex = strrchr(buf, '.');
+        if (!hex || hex == buf) continue;
+        *hex = '\0';
+        char *pid_s = strrchr(buf, '.');
+        if (!pid_s || pid_s == buf) continue;
+        char *end;
+        long pid = strtol(pid_s + 1, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s/%s", dir, nm) >= (int)sizeof path) continue;
+        ll_fsutil_remove_tree(path, NULL);
+    }
+    closedir(d);
+}
+
+ll_status ll_fsutil_discard_tree(const char *path, ll_error *err)
+{
+    char dir[4096], tmp[4096];
+    dirname_of(path, dir, sizeof dir);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (tmp_name(tmp, sizeof tmp, dir, base, 0))
+        return ll_error_set(err, LL_EINVAL, "path too long: %s", path);
+    /* a rename needs no free space; the name sweep_tmp knows finishes the removal if we die */
+    if (rename(path, tmp))
+        return ll_error_set(err, LL_EIO, "cannot remove %s: %s", path, strerror(errno));
+    ll_fsutil_fsync_dir(dir, NULL);
+    return ll_fsutil_remove_tree(tmp, err);
 }

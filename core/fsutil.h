@@ -22,8 +22,11 @@ ll_status ll_fsutil_mkdir_p(const char *dir, ll_error *err);
 ll_status ll_fsutil_write_atomic(const char *path, const void *data, size_t len, const char *tmpdir,
                                  ll_error *err);
 /* Append data to path (created 0666 & ~umask if missing) in one O_APPEND write; fsync when sync
- * is non-zero. */
+ * is non-zero. A failed write (disk full) is cut back off unless another appender followed. */
 ll_status ll_fsutil_append(const char *path, const void *data, size_t len, int sync, ll_error *err);
+/* Append one newline-terminated record to a file whose writers hold a lock: a torn last record
+ * (writer killed mid-write) is cut off first, a failed write is undone; fsynced. */
+ll_status ll_fsutil_append_record(const char *path, const void *data, size_t len, ll_error *err);
 /* Read the whole file into a malloc'd NUL-terminated buffer (*len excludes the NUL). A missing
  * file is LL_ENOTFOUND. */
 ll_status ll_fsutil_read(const char *path, char **data, size_t *len, ll_error *err);
@@ -36,6 +39,21 @@ int ll_fsutil_is_dir(const char *path);
 ll_status ll_fsutil_lock_acquire(const char *path, ll_fsutil_lock *lk, ll_error *err);
 /* Release a lock taken by ll_fsutil_lock_acquire (no-op when not held). */
 void ll_fsutil_lock_release(ll_fsutil_lock *lk);
+/* Create an empty directory "<parent>/.<tag>.<pid>.<random>.tmp" to build an entry in before
+ * ll_fsutil_rename_noreplace publishes it whole; path receives its name. */
+ll_status ll_fsutil_mkdtemp(const char *parent, const char *tag, char *path, size_t len,
+                            ll_error *err);
+/* Rename from to to unless to exists (LL_EEXIST), then fsync to's directory; a directory's own
+ * entries are fsynced first. Atomic with RENAME_NOREPLACE; elsewhere callers must hold a lock. */
+ll_status ll_fsutil_rename_noreplace(const char *from, const char *to, ll_error *err);
+/* Remove path and everything under it (a missing path is fine). */
+ll_status ll_fsutil_remove_tree(const char *path, ll_error *err);
+/* Remove directory path so that it vanishes at once: renamed to a temporary name beside it
+ * (no free space needed), then deleted. */
+ll_status ll_fsutil_discard_tree(const char *path, ll_error *err);
+/* Remove the temporary entries of dir (".<tag>.<pid>.<random>.tmp", as ll_fsutil_write_atomic
+ * and ll_fsutil_mkdtemp name them) whose process no longer exists on this host. */
+void ll_fsutil_sweep_tmp(const char *dir);
 /* Join a and b with one '/' into out; LL_EINVAL when it does not fit. */
 ll_status ll_fsutil_join(char *out, size_t len, const char *a, const char *b, ll_error *err);
 

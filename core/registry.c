@@ -343,7 +343,9 @@ ll_status ll_registry_history(ll_store *st, const char *name, char ***lines, siz
     size_t cap = 0;
     for (char *p = text; p < text + len;) {
         char *nl = memchr(p, '\n', (size_t)(text + len - p));
-        size_t ln = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
+        /* a last line without its newline is a record whose writer died mid-write */
+        if (!nl) break;
+        size_t ln = (size_t)(nl - p);
         if (ln) {
             if (*n == cap) {
                 cap = cap ? cap * 2 : 16;
@@ -725,15 +727,14 @@ typedef struct {
     const char *comment;
 } history_entry;
 
-/* Append one JSON line to history.jsonl (O_APPEND, fsynced, under the model lock). */
-static ll_status append_history(const char *mdir, const char *model, const history_entry *h,
-                                long long now, ll_error *err)
+/* The history object of a change (NULL when out of memory). */
+static cJSON *history_json(const char *model, const history_entry *h, long long now)
 {
     char user[256], t[48];
     ll_store_user(user, sizeof user);
     iso_time(now, t, sizeof t);
     cJSON *o = cJSON_CreateObject();
-    if (!o) return ll_error_set(err, LL_ENOMEM, "out of memory");
+    if (!o) return NULL;
     cJSON_AddItemToObject(o, "time", cJSON_CreateString(t));
     cJSON_AddItemToObject(o, "user", cJSON_CreateString(user));
     cJSON_AddItemToObject(o, "action", cJSON_CreateString(h->action));
@@ -778,8 +779,13 @@ static ll_status append_history(const char *mdir, const char *model, const histo
     }
     cJSON_AddItemToObject(o, "forced", cJSON_CreateBool(h->forced));
     cJSON_AddItemToObject(o, "comment", json_str_or_null(h->comment));
+    return o;
+}
+
+/* Append object o as one line to history.jsonl (one write, fsynced, under the model lock). */
+static ll_status append_history_obj(const char *mdir, const cJSON *o, ll_error *err)
+{
     char *line = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
     if (!line) return ll_error_set(err, LL_ENOMEM, "out of memory");
     size_t len = strlen(line);
     char *withnl = realloc(line, len + 2);
@@ -791,8 +797,19 @@ static ll_status append_history(const char *mdir, const char *model, const histo
     withnl[len + 1] = '\0';
     char path[PATH_CAP];
     pathf(path, sizeof path, "%s/history.jsonl", mdir);
-    ll_status s = ll_fsutil_append(path, withnl, len + 1, 1, err);
+    ll_status s = ll_fsutil_append_record(path, withnl, len + 1, err);
     free(withnl);
+    return s;
+}
+
+/* Append the history line of a change. */
+static ll_status append_history(const char *mdir, const char *model, const history_entry *h,
+                                long long now, ll_error *err)
+{
+    cJSON *o = history_json(model, h, now);
+    if (!o) return ll_error_set(err, LL_ENOMEM, "out of memory");
+    ll_status s = append_history_obj(mdir, o, err);
+    cJSON_Delete(o);
     return s;
 }
 
@@ -937,6 +954,164 @@ static ll_status write_alias(ll_store *st, const char *mdir, const char *alias, 
     return ll_store_write_file(st, path, num, strlen(num), err);
 }
 
+/* ------------------------------------------------------------------ crash recovery
+ * A change touches several files (version directory, alias, stages, model meta.yaml, history).
+ * Before its first visible write it records its history entry in models/<name>/.pending (a
+ * dot file MLflow never reads); the entry goes when the history line is appended. A process
+ * that dies in between leaves the record, and the next change of the model (under the same
+ * lock) finishes it: when the change's commit point was reached (version directory renamed
+ * into place, alias file written or removed) its stages are brought in line and its history
+ * line is appended, marked "recovered"; otherwise what it did before the commit point (a
+ * candidate's stage set ahead of its alias) is undone. Either way no change goes unrecorded. */
+
+#define PENDING ".pending"
+
+/* Record the change h is about to make. cand_stage is the candidate version's stage before
+ * it, restored when the change never commits. */
+static ll_status pending_begin(ll_store *st, const char *mdir, const char *model,
+                               const history_entry *h, const char *cand_stage, long long now,
+                               ll_error *err)
+{
+    cJSON *o = history_json(model, h, now);
+    if (!o || !cJSON_AddItemToObject(o, "candidate_stage", json_str_or_null(cand_stage))) {
+        cJSON_Delete(o);
+        return ll_error_set(err, LL_ENOMEM, "out of memory");
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text) return ll_error_set(err, LL_ENOMEM, "out of memory");
+    char path[PATH_CAP];
+    pathf(path, sizeof path, "%s/" PENDING, mdir);
+    ll_status s = ll_store_write_file(st, path, text, strlen(text), err);
+    free(text);
+    return s;
+}
+
+/* The change is in the history: forget its record. */
+static ll_status pending_end(const char *mdir, ll_error *err)
+{
+    char path[PATH_CAP];
+    pathf(path, sizeof path, "%s/" PENDING, mdir);
+    if (unlink(path) && errno != ENOENT)
+        return ll_error_set(err, LL_EIO, "cannot remove %s: %s", path, strerror(errno));
+    return ll_fsutil_fsync_dir(mdir, err);
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static long jlong(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+}
+
+/* Non-zero when the last line of history.jsonl records the change o (same time, action and
+ * version): the process died after appending it but before forgetting the record. */
+static int history_has(const char *mdir, const cJSON *o)
+{
+    char path[PATH_CAP], *text;
+    size_t len;
+    pathf(path, sizeof path, "%s/history.jsonl", mdir);
+    if (ll_fsutil_read(path, &text, &len, NULL)) return 0;
+    while (len && text[len - 1] == '\n') text[--len] = '\0';
+    char *last = strrchr(text, '\n');
+    cJSON *l = cJSON_Parse(last ? last + 1 : text);
+    free(text);
+    const char *t1 = jstr(o, "time"), *t2 = jstr(l, "time"), *a1 = jstr(o, "action"),
+               *a2 = jstr(l, "action");
+    int same = l && t1 && t2 && a1 && a2 && !strcmp(t1, t2) && !strcmp(a1, a2) &&
+               jlong(o, "version") == jlong(l, "version");
+    cJSON_Delete(l);
+    return same;
+}
+
+static ll_status sync_stages(ll_store *st, const char *mdir, const char *name, const char *alias,
+                             long newv, long oldv, long long now, ll_promote_result *res,
+                             char *new_stage, size_t nslen, ll_error *err);
+
+/* Finish or undo the change recorded in .pending by a process that died (or failed) midway. */
+static ll_status recover_pending(ll_store *st, const char *mdir, const char *name, ll_error *err)
+{
+    char path[PATH_CAP], *text;
+    size_t len;
+    pathf(path, sizeof path, "%s/" PENDING, mdir);
+    ll_status s = ll_fsutil_read(path, &text, &len, err);
+    if (s == LL_ENOTFOUND) return LL_OK;
+    if (s) return s;
+    cJSON *o = cJSON_Parse(text);
+    free(text);
+    const char *action = jstr(o, "action");
+    if (!o || !action) {
+        /* written atomically, so never torn; anything else is not ours to finish */
+        cJSON_Delete(o);
+        return pending_end(mdir, err);
+    }
+    long v = jlong(o, "version"), previous = jlong(o, "previous_version");
+    const char *to = jstr(o, "to_alias"), *from = jstr(o, "from_alias");
+    int demote = !strcmp(action, "demote"), reg = !strcmp(action, "register");
+    ll_registered_model *m = NULL;
+    if ((s = ll_registry_get(st, name, &m, err))) {
+        cJSON_Delete(o);
+        return s;
+    }
+    const ll_model_version *mv = ll_registry_version(m, v);
+    long holder = ll_registry_alias_version(m, demote ? (from ? from : "") : (to ? to : ""));
+    int committed = reg ? mv != NULL : demote ? holder == 0 : holder == v && v > 0;
+    long long now = ll_store_now_ms();
+    if (!committed) {
+        /* undo the candidate's stage set ahead of the alias that never moved */
+        const char *was = jstr(o, "candidate_stage");
+        if (mv && was && strcmp(mv->stage, was))
+            s = touch_version_meta(st, mdir, mv, was, now, err);
+        ll_registry_model_free(m);
+        cJSON_Delete(o);
+        return s ? s : pending_end(mdir, err);
+    }
+    ll_registry_model_free(m);
+    const char *alias = demote ? from : to;
+    if (reg && to && holder != v) s = write_alias(st, mdir, to, v, err);
+    ll_promote_result res;
+    memset(&res, 0, sizeof res);
+    char stage[32] = "";
+    if (!s)
+        s = sync_stages(st, mdir, name, alias, demote ? 0 : v, demote ? v : previous, now, &res,
+                        stage, sizeof stage, err);
+    if (!s && !history_has(mdir, o)) {
+        if (demote) {
+            ll_registered_model *m2 = NULL;
+            const ll_model_version *v2;
+            if (!ll_registry_get(st, name, &m2, NULL) && (v2 = ll_registry_version(m2, v)))
+                snprintf(stage, sizeof stage, "%s", v2->stage);
+            ll_registry_model_free(m2);
+        }
+        cJSON *arch = cJSON_CreateArray();
+        for (size_t i = 0; arch && i < res.narchived; i++)
+            cJSON_AddItemToArray(arch, json_int(res.archived[i]));
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "candidate_stage");
+        if (!arch || !cJSON_ReplaceItemInObjectCaseSensitive(o, "archived", arch) ||
+            !cJSON_ReplaceItemInObjectCaseSensitive(o, "stage",
+                                                    json_str_or_null(*stage ? stage : NULL)) ||
+            !cJSON_AddItemToObject(o, "recovered", cJSON_CreateTrue()))
+            s = ll_error_set(err, LL_ENOMEM, "out of memory");
+        if (!s) s = append_history_obj(mdir, o, err);
+    }
+    ll_promote_result_clear(&res);
+    cJSON_Delete(o);
+    return s ? s : pending_end(mdir, err);
+}
+
+/* A change failed after pending_begin: settle it now if possible (else the next change will);
+ * the change's own error is what the caller reports. */
+static void settle_failed_change(ll_store *st, const char *mdir, const char *name)
+{
+    ll_error ignored;
+    recover_pending(st, mdir, name, &ignored);
+}
+
 static ll_status create_model_meta(ll_store *st, const char *mdir, const char *name, long long now,
                                    ll_error *err)
 {
@@ -971,6 +1146,73 @@ static long next_version(const char *mdir)
     return max + 1;
 }
 
+/* Build version-<N>/ (meta.yaml in stage, the test-data fingerprint tag) under a temporary
+ * name, record the registration h as pending and rename the directory into place, so that a
+ * version exists whole or not at all; N (also set in h) is the next free number. Runs under
+ * the model lock. */
+static ll_status create_version(ll_store *st, const char *mdir, const char *name, const ll_run *r,
+                                const char *source, const char *stage, history_entry *h,
+                                long long now, long *version, char *vdir, size_t vlen,
+                                ll_error *err)
+{
+    char tmp[PATH_CAP], path[PATH_CAP], user[256];
+    ll_store_user(user, sizeof user);
+    ll_fsutil_sweep_tmp(mdir);
+    ll_status s = ll_fsutil_mkdtemp(mdir, "version", tmp, sizeof tmp, err);
+    if (s) return s;
+    /* the test-data fingerprint travels with the version, for audits */
+    for (size_t i = 0; !s && i < sizeof hash_keys / sizeof *hash_keys; i++) {
+        const char *h = run_hash(r, hash_keys[i]);
+        if (!h) continue;
+        char tdir[PATH_CAP];
+        pathf(tdir, sizeof tdir, "%s/tags", tmp);
+        pathf(path, sizeof path, "%s/lendlab.%s", tdir,
+              strncmp(hash_keys[i], "lendlab.", 8) ? hash_keys[i] : hash_keys[i] + 8);
+        if (!(s = ll_fsutil_mkdir_p(tdir, err)))
+            s = ll_store_write_file(st, path, h, strlen(h), err);
+        break;
+    }
+    /* the lock serialises lendlab; the no-replace rename also guards against another writer */
+    long cand = next_version(mdir);
+    for (int attempt = 0; !s; attempt++, cand++) {
+        ll_yamlmap y = {0};
+        int rc = 0;
+        rc |= ll_yamlmap_set_empty(&y, "aliases", LL_YAML_SEQ);
+        rc |= ll_yamlmap_set_int(&y, "creation_timestamp", now);
+        rc |= ll_yamlmap_set_str(&y, "current_stage", stage);
+        rc |= ll_yamlmap_set_str(&y, "description", NULL);
+        rc |= ll_yamlmap_set_int(&y, "last_updated_timestamp", now);
+        rc |= ll_yamlmap_set_str(&y, "name", name);
+        rc |= ll_yamlmap_set_str(&y, "run_id", r->run_id);
+        rc |= ll_yamlmap_set_str(&y, "run_link", NULL);
+        rc |= ll_yamlmap_set_str(&y, "source", source);
+        rc |= ll_yamlmap_set_str(&y, "status", "READY");
+        rc |= ll_yamlmap_set_str(&y, "status_message", NULL);
+        rc |= ll_yamlmap_set_str(&y, "storage_location", source);
+        rc |= ll_yamlmap_set_str(&y, "user_id", user);
+        rc |= ll_yamlmap_set_int(&y, "version", cand);
+        pathf(path, sizeof path, "%s/meta.yaml", tmp);
+        s = rc ? ll_error_set(err, LL_ENOMEM, "out of memory") : write_yaml_file(st, path, &y, err);
+        ll_yamlmap_free(&y);
+        if (s) break;
+        if (pathf(vdir, vlen, "%s/version-%ld", mdir, cand)) {
+            s = ll_error_set(err, LL_EINVAL, "path too long: %s", mdir);
+            break;
+        }
+        h->version = cand;
+        if ((s = pending_begin(st, mdir, name, h, NULL, now, err))) break;
+        s = ll_fsutil_rename_noreplace(tmp, vdir, err);
+        if (s == LL_EEXIST && attempt < 64) {
+            s = LL_OK;
+            continue;
+        }
+        if (!s) *version = cand;
+        break;
+    }
+    if (s) ll_fsutil_remove_tree(tmp, NULL);
+    return s;
+}
+
 ll_status ll_registry_register(ll_store *st, const char *run_id, const char *name,
                                const char *alias, const char *comment, long *version, ll_error *err)
 {
@@ -995,6 +1237,14 @@ ll_status ll_registry_register(ll_store *st, const char *run_id, const char *nam
         ll_run_free(r);
         return LL_ENOTFOUND;
     }
+    /* MLmodel is written last: without it the model is half-saved (its run died saving it) */
+    char mlmodel[PATH_CAP];
+    if (pathf(mlmodel, sizeof mlmodel, "%s/MLmodel", art) || !ll_fsutil_exists(mlmodel)) {
+        ll_error_set(err, LL_ENOTFOUND, "run %s has an incomplete model artifact (%s is missing)",
+                     r->run_id, mlmodel);
+        ll_run_free(r);
+        return LL_ENOTFOUND;
+    }
     if (snprintf(source, sizeof source, "%s/model", r->artifact_uri) >= (int)sizeof source) {
         ll_run_free(r);
         return ll_error_set(err, LL_EINVAL, "artifact URI too long");
@@ -1006,64 +1256,34 @@ ll_status ll_registry_register(ll_store *st, const char *run_id, const char *nam
     }
     long long now = ll_store_now_ms();
     long v = 0;
-    char vdir[PATH_CAP], user[256];
-    ll_store_user(user, sizeof user);
-    s = create_model_meta(st, mdir, name, now, err);
-    /* the lock serialises lendlab; mkdir also guards against a concurrent MLflow client */
-    for (long cand = next_version(mdir); !s; cand++) {
-        pathf(vdir, sizeof vdir, "%s/version-%ld", mdir, cand);
-        if (mkdir(vdir, 0777) == 0) {
-            v = cand;
-            s = ll_fsutil_fsync_dir(mdir, err);
-            break;
-        }
-        if (errno != EEXIST) s = ll_error_set(err, LL_EIO, "mkdir %s: %s", vdir, strerror(errno));
-    }
-    if (!s) {
-        ll_yamlmap y = {0};
-        int rc = 0;
-        rc |= ll_yamlmap_set_empty(&y, "aliases", LL_YAML_SEQ);
-        rc |= ll_yamlmap_set_int(&y, "creation_timestamp", now);
-        rc |= ll_yamlmap_set_str(&y, "current_stage", "None");
-        rc |= ll_yamlmap_set_str(&y, "description", NULL);
-        rc |= ll_yamlmap_set_int(&y, "last_updated_timestamp", now);
-        rc |= ll_yamlmap_set_str(&y, "name", name);
-        rc |= ll_yamlmap_set_str(&y, "run_id", r->run_id);
-        rc |= ll_yamlmap_set_str(&y, "run_link", NULL);
-        rc |= ll_yamlmap_set_str(&y, "source", source);
-        rc |= ll_yamlmap_set_str(&y, "status", "READY");
-        rc |= ll_yamlmap_set_str(&y, "status_message", NULL);
-        rc |= ll_yamlmap_set_str(&y, "storage_location", source);
-        rc |= ll_yamlmap_set_str(&y, "user_id", user);
-        rc |= ll_yamlmap_set_int(&y, "version", v);
-        char path[PATH_CAP];
-        pathf(path, sizeof path, "%s/meta.yaml", vdir);
-        s = rc ? ll_error_set(err, LL_ENOMEM, "out of memory") : write_yaml_file(st, path, &y, err);
-        ll_yamlmap_free(&y);
-    }
-    /* the test-data fingerprint travels with the version, for audits */
-    for (size_t i = 0; !s && i < sizeof hash_keys / sizeof *hash_keys; i++) {
-        const char *h = run_hash(r, hash_keys[i]);
-        if (!h) continue;
-        char tdir[PATH_CAP], path[PATH_CAP];
-        pathf(tdir, sizeof tdir, "%s/tags", vdir);
-        pathf(path, sizeof path, "%s/lendlab.%s", tdir,
-              strncmp(hash_keys[i], "lendlab.", 8) ? hash_keys[i] : hash_keys[i] + 8);
-        if (!(s = ll_fsutil_mkdir_p(tdir, err)))
-            s = ll_store_write_file(st, path, h, strlen(h), err);
-        break;
-    }
+    char vdir[PATH_CAP];
     ll_promote_result res;
     memset(&res, 0, sizeof res);
     long previous = 0;
     char stage[32] = "None";
+    s = recover_pending(st, mdir, name, err);
+    if (!s) s = create_model_meta(st, mdir, name, now, err);
     if (!s && alias) {
         ll_registered_model *m;
         if (!(s = ll_registry_get(st, name, &m, err))) {
             previous = ll_registry_alias_version(m, alias);
             ll_registry_model_free(m);
         }
-        if (!s) s = write_alias(st, mdir, alias, v, err);
+    }
+    history_entry h = {.action = "register",
+                       .run_id = r->run_id,
+                       .to_alias = alias,
+                       .previous = previous,
+                       .run = r,
+                       .comment = comment};
+    /* a version that gets production or staging is created in that stage, so it never holds
+     * the alias in another stage */
+    if (!s)
+        s = create_version(st, mdir, name, r, source,
+                           stage_of_alias(alias) ? stage_of_alias(alias) : "None", &h, now, &v,
+                           vdir, sizeof vdir, err);
+    if (!s && alias) {
+        s = write_alias(st, mdir, alias, v, err);
         if (!s)
             s = sync_stages(st, mdir, name, alias, v, previous, now, &res, stage, sizeof stage,
                             err);
@@ -1075,17 +1295,12 @@ ll_status ll_registry_register(ll_store *st, const char *run_id, const char *nam
         }
     }
     if (!s) {
-        history_entry h = {.action = "register",
-                           .version = v,
-                           .run_id = r->run_id,
-                           .to_alias = alias,
-                           .previous = previous,
-                           .stage = stage,
-                           .run = r,
-                           .res = &res,
-                           .comment = comment};
+        h.stage = stage;
+        h.res = &res;
         s = append_history(mdir, name, &h, now, err);
     }
+    if (!s) s = pending_end(mdir, err);
+    if (s) settle_failed_change(st, mdir, name);
     ll_promote_result_clear(&res);
     ll_fsutil_lock_release(&lk);
     ll_run_free(r);
@@ -1093,53 +1308,54 @@ ll_status ll_registry_register(ll_store *st, const char *run_id, const char *nam
     return s;
 }
 
-ll_status ll_registry_promote(ll_store *st, const ll_promote_request *req, ll_promote_result *res,
-                              ll_error *err)
+/* The checks every promotion request passes before the model is read: valid names, an
+ * existing model. Fills mdir with the model's directory. */
+static ll_status check_request(ll_store *st, const ll_promote_request *req, char *mdir, size_t len,
+                               ll_error *err)
 {
-    memset(res, 0, sizeof *res);
-    char mdir[PATH_CAP], mpath[PATH_CAP];
-    ll_status s = model_dir(st, req->model, mdir, sizeof mdir, err);
+    char mpath[PATH_CAP];
+    ll_status s = model_dir(st, req->model, mdir, len, err);
     if (s) return s;
     if (!req->to_alias || !ll_registry_valid_alias(req->to_alias))
         return ll_error_set(err, LL_EINVAL, "invalid target alias '%s'",
                             req->to_alias ? req->to_alias : "");
-    if (req->force && (!req->comment || !*req->comment))
-        return ll_error_set(err, LL_EINVAL, "a forced promotion needs a comment (--comment TEXT)");
     pathf(mpath, sizeof mpath, "%s/meta.yaml", mdir);
     if (!ll_fsutil_exists(mpath))
         return ll_error_set(err, LL_ENOTFOUND, "no registered model '%s' in %s", req->model,
                             ll_store_root(st));
-    ll_fsutil_lock lk;
-    if ((s = lock_model(st, mdir, &lk, err))) return s;
-    ll_registered_model *m = NULL;
-    ll_run *cand = NULL, *inc = NULL;
-    if ((s = ll_registry_get(st, req->model, &m, err))) goto out;
+    return LL_OK;
+}
+
+/* The part of a promotion that changes nothing, so a preview and the promotion itself agree:
+ * resolve the candidate and the version holding the target alias, find the incumbent and
+ * evaluate the policy into res. *cvp gets the candidate version, *candp its run (NULL when
+ * the run is not in the store; the caller frees it). */
+static ll_status plan_promotion(ll_store *st, const ll_registered_model *m,
+                                const ll_promote_request *req, ll_promote_result *res,
+                                const ll_model_version **cvp, ll_run **candp, ll_error *err)
+{
+    *cvp = NULL;
+    *candp = NULL;
     long v = req->version;
     if (req->from_alias) {
         v = ll_registry_alias_version(m, req->from_alias);
-        if (!v) {
-            s = ll_error_set(err, LL_ENOTFOUND, "model '%s' has no alias '%s'", req->model,
-                             req->from_alias);
-            goto out;
-        }
+        if (!v)
+            return ll_error_set(err, LL_ENOTFOUND, "model '%s' has no alias '%s'", req->model,
+                                req->from_alias);
     }
     const ll_model_version *cv = ll_registry_version(m, v);
-    if (!cv) {
-        s = ll_error_set(err, LL_ENOTFOUND, "model '%s' has no version %ld", req->model, v);
-        goto out;
-    }
+    if (!cv) return ll_error_set(err, LL_ENOTFOUND, "model '%s' has no version %ld", req->model, v);
     long previous = ll_registry_alias_version(m, req->to_alias);
     res->version = v;
     res->previous = previous;
     snprintf(res->action, sizeof res->action, "%s",
              previous && v < previous ? "rollback" : "promote");
-    if (previous == v) {
-        s = ll_error_set(err, LL_ESTATE, "version %ld of '%s' already holds alias '%s'", v,
-                         req->model, req->to_alias);
-        goto out;
-    }
+    if (previous == v)
+        return ll_error_set(err, LL_ESTATE, "version %ld of '%s' already holds alias '%s'", v,
+                            req->model, req->to_alias);
     /* the runs' final metrics; a missing run only matters to the rules that need it */
     ll_error ignored;
+    ll_run *cand = NULL, *inc = NULL;
     if (ll_store_get_run(st, cv->run_id, &cand, &ignored)) cand = NULL;
     const ll_model_version *pv = previous ? ll_registry_version(m, previous) : NULL;
     /* no version holds the alias yet: the incumbent is the latest version already in the
@@ -1151,9 +1367,54 @@ ll_status ll_registry_promote(ll_store *st, const ll_promote_request *req, ll_pr
     if (pv && req->policy && req->policy->has_challenger &&
         ll_store_get_run(st, pv->run_id, &inc, &ignored))
         inc = NULL;
-    if ((s = ll_registry_policy_eval(req->policy, cand, inc, pv ? pv->version : 0, res, err)))
-        goto out;
+    ll_status s = ll_registry_policy_eval(req->policy, cand, inc, pv ? pv->version : 0, res, err);
+    ll_run_free(inc);
     if (!req->policy) res->evaluated = 0;
+    if (s) {
+        ll_run_free(cand);
+        return s;
+    }
+    *cvp = cv;
+    *candp = cand;
+    return LL_OK;
+}
+
+ll_status ll_registry_promote_check(ll_store *st, const ll_promote_request *req,
+                                    ll_promote_result *res, ll_error *err)
+{
+    memset(res, 0, sizeof *res);
+    char mdir[PATH_CAP];
+    ll_status s = check_request(st, req, mdir, sizeof mdir, err);
+    if (s) return s;
+    ll_registered_model *m = NULL;
+    if ((s = ll_registry_get(st, req->model, &m, err))) return s;
+    const ll_model_version *cv;
+    ll_run *cand = NULL;
+    s = plan_promotion(st, m, req, res, &cv, &cand, err);
+    ll_run_free(cand);
+    ll_registry_model_free(m);
+    return s;
+}
+
+ll_status ll_registry_promote(ll_store *st, const ll_promote_request *req, ll_promote_result *res,
+                              ll_error *err)
+{
+    memset(res, 0, sizeof *res);
+    char mdir[PATH_CAP];
+    ll_status s = check_request(st, req, mdir, sizeof mdir, err);
+    if (s) return s;
+    if (req->force && (!req->comment || !*req->comment))
+        return ll_error_set(err, LL_EINVAL, "a forced promotion needs a comment (--comment TEXT)");
+    ll_fsutil_lock lk;
+    if ((s = lock_model(st, mdir, &lk, err))) return s;
+    ll_registered_model *m = NULL;
+    ll_run *cand = NULL;
+    const ll_model_version *cv = NULL;
+    int pending = 0;
+    if ((s = recover_pending(st, mdir, req->model, err))) goto out;
+    if ((s = ll_registry_get(st, req->model, &m, err))) goto out;
+    if ((s = plan_promotion(st, m, req, res, &cv, &cand, err))) goto out;
+    long v = res->version, previous = res->previous;
     if (!res->passed) {
         if (!req->force) {
             size_t failed = 0;
@@ -1167,26 +1428,35 @@ ll_status ll_registry_promote(ll_store *st, const ll_promote_request *req, ll_pr
         res->forced = 1;
     }
     long long now = ll_store_now_ms();
-    if ((s = write_alias(st, mdir, req->to_alias, v, err))) goto out;
-    if ((s = sync_stages(st, mdir, req->model, req->to_alias, v, previous, now, res, res->stage,
-                         sizeof res->stage, err)))
-        goto out;
     history_entry h = {.action = res->action,
                        .version = v,
                        .run_id = cv->run_id,
                        .from_alias = req->from_alias,
                        .to_alias = req->to_alias,
                        .previous = previous,
-                       .stage = res->stage,
                        .run = cand,
                        .res = res,
                        .policy_file = req->policy ? req->policy->path : NULL,
                        .forced = res->forced,
                        .comment = req->comment};
-    s = append_history(mdir, req->model, &h, now, err);
+    if ((s = pending_begin(st, mdir, req->model, &h, cv->stage, now, err))) goto out;
+    pending = 1;
+    /* the candidate enters the alias's stage before it gets the alias: wherever a crash stops
+     * the change, the version holding production is in stage Production */
+    const char *tstage = stage_of_alias(req->to_alias);
+    if (tstage && strcmp(cv->stage, tstage) &&
+        !(!strcmp(tstage, "Staging") && holds(cv, "production")) &&
+        (s = touch_version_meta(st, mdir, cv, tstage, now, err)))
+        goto out;
+    if ((s = write_alias(st, mdir, req->to_alias, v, err))) goto out;
+    if ((s = sync_stages(st, mdir, req->model, req->to_alias, v, previous, now, res, res->stage,
+                         sizeof res->stage, err)))
+        goto out;
+    h.stage = res->stage;
+    if (!(s = append_history(mdir, req->model, &h, now, err))) s = pending_end(mdir, err);
 out:
+    if (s && pending) settle_failed_change(st, mdir, req->model);
     ll_run_free(cand);
-    ll_run_free(inc);
     ll_registry_model_free(m);
     ll_fsutil_lock_release(&lk);
     return s;
@@ -1217,6 +1487,8 @@ ll_status ll_registry_demote(ll_store *st, const char *name, const char *alias, 
     ll_run *r = NULL;
     ll_promote_result res;
     memset(&res, 0, sizeof res);
+    int pending = 0;
+    if ((s = recover_pending(st, mdir, name, err))) goto out;
     if ((s = ll_registry_get(st, name, &m, err))) goto out;
     long v = ll_registry_alias_version(m, alias);
     if (!v) {
@@ -1226,6 +1498,16 @@ ll_status ll_registry_demote(ll_store *st, const char *name, const char *alias, 
     const ll_model_version *mv = ll_registry_version(m, v);
     ll_error ignored;
     if (mv && ll_store_get_run(st, mv->run_id, &r, &ignored)) r = NULL;
+    long long now = ll_store_now_ms();
+    history_entry h = {.action = "demote",
+                       .version = v,
+                       .run_id = mv ? mv->run_id : NULL,
+                       .from_alias = alias,
+                       .run = r,
+                       .res = &res,
+                       .comment = comment};
+    if ((s = pending_begin(st, mdir, name, &h, mv ? mv->stage : NULL, now, err))) goto out;
+    pending = 1;
     pathf(path, sizeof path, "%s/aliases/%s", mdir, alias);
     if (unlink(path)) {
         s = ll_error_set(err, LL_EIO, "cannot remove %s: %s", path, strerror(errno));
@@ -1233,7 +1515,6 @@ ll_status ll_registry_demote(ll_store *st, const char *name, const char *alias, 
     }
     pathf(path, sizeof path, "%s/aliases", mdir);
     if ((s = ll_fsutil_fsync_dir(path, err))) goto out;
-    long long now = ll_store_now_ms();
     char stage[32] = "";
     /* the demoted version is "newv" 0: sync reports its stage through the archived list */
     if ((s = sync_stages(st, mdir, name, alias, 0, v, now, &res, stage, sizeof stage, err)))
@@ -1241,17 +1522,11 @@ ll_status ll_registry_demote(ll_store *st, const char *name, const char *alias, 
     const char *vstage = NULL;
     for (size_t i = 0; i < res.narchived; i++)
         if (res.archived[i] == v) vstage = "Archived";
-    history_entry h = {.action = "demote",
-                       .version = v,
-                       .run_id = mv ? mv->run_id : NULL,
-                       .from_alias = alias,
-                       .stage = vstage ? vstage : (mv ? mv->stage : NULL),
-                       .run = r,
-                       .res = &res,
-                       .comment = comment};
-    s = append_history(mdir, name, &h, now, err);
+    h.stage = vstage ? vstage : (mv ? mv->stage : NULL);
+    if (!(s = append_history(mdir, name, &h, now, err))) s = pending_end(mdir, err);
     if (!s && version) *version = v;
 out:
+    if (s && pending) settle_failed_change(st, mdir, name);
     ll_promote_result_clear(&res);
     ll_run_free(r);
     ll_registry_model_free(m);

@@ -124,6 +124,11 @@ ll_status ll_registry_set_alias(ll_store *st, const char *name, const char *alia
  * append a history line recording metrics, verdict, forced flag and comment. */
 ll_status ll_registry_promote(ll_store *st, const ll_promote_request *req, ll_promote_result *res,
                               ll_error *err);
+/* What ll_registry_promote would decide, changing nothing: the same candidate, previous holder,
+ * incumbent and rule verdicts in res (LL_OK whether or not the rules pass; force and comment
+ * are not looked at), or the same error (no such alias or version, alias already there). */
+ll_status ll_registry_promote_check(ll_store *st, const ll_promote_request *req,
+                                    ll_promote_result *res, ll_error *err);
 /* Remove alias from its version; a version left without production/staging is Archived. */
 ll_status ll_registry_demote(ll_store *st, const char *name, const char *alias, const char *comment,
                              long *version, ll_error *err);

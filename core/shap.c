@@ -6,12 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "forest.h"
 #include "gbdt.h"
 #include "logreg.h"
-#include "numfmt.h"
 #include "prep.h"
 
 typedef struct {
@@ -28,8 +25,6 @@ struct ll_shap {
     ll_shap_space space;
     int ntrees;
     shap_tree *trees;
-    ll_tree *owned; /* forest trees rebuilt from the model's JSON section */
-    int nowned;
     double weight; /* per tree: 1 for gbdt, 1 / ntrees for forest */
     double bias;   /* expected value of the model's explained output */
     int maxdepth;
@@ -228,102 +223,6 @@ ll_status ll_shap_tree_raw(const ll_tree *t, const double *x, int nfeat, double 
     return LL_OK;
 }
 
-/* ---------- forest trees from the model's JSON section ---------- */
-
-static int next_field(const char **p, const char *end, char *buf, size_t len)
-{
-    const char *s = *p;
-    while (s < end && *s == ' ') s++;
-    const char *e = s;
-    while (e < end && *e != ' ') e++;
-    if (e == s || (size_t)(e - s) >= len) return 0;
-    memcpy(buf, s, (size_t)(e - s));
-    buf[e - s] = '\0';
-    *p = e;
-    return 1;
-}
-
-static int field_num(const char **p, const char *end, double *v)
-{
-    char buf[64];
-    return next_field(p, end, buf, sizeof buf) && ll_numparse(buf, strlen(buf), v);
-}
-
-static int field_hex(const char **p, const char *end, uint64_t *v)
-{
-    char buf[64], *e;
-    if (!next_field(p, end, buf, sizeof buf)) return 0;
-    *v = strtoull(buf, &e, 16);
-    return *e == '\0';
-}
-
-/* One tree in ll_forest_to_json's compact text form. */
-static int parse_forest_tree(const char *s, ll_tree *t)
-{
-    memset(t, 0, sizeof *t);
-    const char *p = s;
-    while (*p) {
-        const char *end = strchr(p, ';');
-        if (!end) end = p + strlen(p);
-        ll_tree_node nd;
-        memset(&nd, 0, sizeof nd);
-        nd.left = nd.right = -1;
-        char kind[4];
-        double v[9];
-        if (!next_field(&p, end, kind, sizeof kind)) return -1;
-        if (!strcmp(kind, "L")) {
-            if (!field_num(&p, end, &nd.value) || !field_num(&p, end, &nd.cover)) return -1;
-        } else if (!strcmp(kind, "N") || !strcmp(kind, "C")) {
-            int cat = kind[0] == 'C';
-            for (int i = 0; i < 4; i++)
-                if (!field_num(&p, end, &v[i])) return -1;
-            if (cat) {
-                for (int w = 0; w < 4; w++)
-                    if (!field_hex(&p, end, &nd.cat_set[w])) return -1;
-            } else {
-                if (!field_num(&p, end, &v[4]) || !field_num(&p, end, &nd.threshold)) return -1;
-                if (!(v[4] >= 0 && v[4] <= 255)) return -1;
-                nd.split_bin = (uint8_t)v[4];
-            }
-            if (!field_num(&p, end, &nd.gain) || !field_num(&p, end, &nd.cover) ||
-                !field_num(&p, end, &nd.value))
-                return -1;
-            nd.left = (int32_t)v[0];
-            nd.right = (int32_t)v[1];
-            nd.feature = (int32_t)v[2];
-            nd.default_left = v[3] != 0;
-            nd.is_cat = (uint8_t)cat;
-        } else {
-            return -1;
-        }
-        if (ll_tree_push(t, &nd) < 0) return -1;
-        p = *end ? end + 1 : end;
-    }
-    return t->n > 0 ? 0 : -1;
-}
-
-static ll_status load_forest(ll_shap *s, const ll_forest *f, ll_error *err)
-{
-    cJSON *j = ll_forest_to_json(f);
-    if (!j) return ll_error_set(err, LL_ENOMEM, "out of memory");
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "trees");
-    int n = cJSON_GetArraySize(arr);
-    ll_status st = LL_OK;
-    s->owned = calloc((size_t)(n ? n : 1), sizeof *s->owned);
-    if (!s->owned) st = ll_error_set(err, LL_ENOMEM, "out of memory");
-    for (int i = 0; !st && i < n; i++) {
-        const cJSON *it = cJSON_GetArrayItem(arr, i);
-        if (!cJSON_IsString(it) || parse_forest_tree(it->valuestring, &s->owned[i])) {
-            ll_tree_free(&s->owned[i]);
-            st = ll_error_set(err, LL_EPARSE, "shap: cannot read tree %d of the forest", i);
-        } else {
-            s->nowned = i + 1;
-        }
-    }
-    cJSON_Delete(j);
-    return st;
-}
-
 /* ---------- the explainer ---------- */
 
 static ll_status add_tree(ll_shap *s, int i, const ll_tree *t, ll_error *err)
@@ -365,14 +264,12 @@ ll_status ll_shap_new(const ll_model *m, ll_shap **out, ll_error *err)
         if (!s->trees) st = ll_error_set(err, LL_ENOMEM, "out of memory");
         for (int i = 0; !st && i < s->ntrees; i++) st = add_tree(s, i, ll_gbdt_tree(g, i), err);
     } else if (s->kind == LL_MODEL_FOREST) {
-        st = load_forest(s, ll_model_forest(m), err);
-        if (!st) {
-            s->ntrees = s->nowned;
-            s->weight = s->ntrees ? 1.0 / s->ntrees : 0;
-            s->trees = calloc((size_t)(s->ntrees ? s->ntrees : 1), sizeof *s->trees);
-            if (!s->trees) st = ll_error_set(err, LL_ENOMEM, "out of memory");
-        }
-        for (int i = 0; !st && i < s->ntrees; i++) st = add_tree(s, i, &s->owned[i], err);
+        const ll_forest *f = ll_model_forest(m);
+        s->ntrees = ll_forest_ntrees(f);
+        s->weight = s->ntrees ? 1.0 / s->ntrees : 0;
+        s->trees = calloc((size_t)(s->ntrees ? s->ntrees : 1), sizeof *s->trees);
+        if (!s->trees) st = ll_error_set(err, LL_ENOMEM, "out of memory");
+        for (int i = 0; !st && i < s->ntrees; i++) st = add_tree(s, i, ll_forest_tree(f, i), err);
     } else {
         s->bias = ll_logreg_intercept(ll_model_logreg(m));
     }
@@ -390,8 +287,6 @@ void ll_shap_free(ll_shap *s)
     if (s->trees)
         for (int i = 0; i < s->ntrees; i++) free(s->trees[i].mean);
     free(s->trees);
-    for (int i = 0; i < s->nowned; i++) ll_tree_free(&s->owned[i]);
-    free(s->owned);
     free(s);
 }
 

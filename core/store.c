@@ -288,7 +288,9 @@ static int metric_latest_fd(int fd, ll_metric_point *best)
     int found = 0;
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        /* every line is written with its newline: one without is torn (writer died) */
+        if (!nl) break;
+        size_t n = (size_t)(nl - p);
         ll_metric_point pt = {0};
         if (parse_metric_line(p, n, &pt) && (!found || point_later(&pt, best))) {
             *best = pt;
@@ -323,17 +325,16 @@ static ll_status write_map(const ll_store *st, const char *path, const ll_yamlma
     return s;
 }
 
+/* Build <root>/<id>/ with its meta.yaml under a temporary name and rename it into place: an
+ * experiment directory exists whole or not at all. LL_EEXIST when id is taken. */
 static ll_status create_experiment_dir(ll_store *st, const char *id, const char *name,
                                        ll_error *err)
 {
-    char dir[PATH_CAP], path[PATH_CAP], absdir[PATH_CAP], uri[PATH_CAP];
+    char dir[PATH_CAP], tmp[PATH_CAP], path[PATH_CAP], absdir[PATH_CAP], uri[PATH_CAP];
     ll_status s = ll_fsutil_join(dir, sizeof dir, st->root, id, err);
     if (s) return s;
-    if (mkdir(dir, 0777)) {
-        if (errno == EEXIST) return ll_error_set(err, LL_EEXIST, "experiment %s exists", id);
-        return ll_error_set(err, LL_EIO, "mkdir %s: %s", dir, strerror(errno));
-    }
-    if ((s = ll_fsutil_fsync_dir(st->root, err))) return s;
+    if (ll_fsutil_exists(dir)) return ll_error_set(err, LL_EEXIST, "experiment %s exists", id);
+    if ((s = ll_fsutil_mkdtemp(st->root, "experiment", tmp, sizeof tmp, err))) return s;
     snprintf(absdir, sizeof absdir, "%s/%s", st->abs_root, id);
     path_to_uri(absdir, uri, sizeof uri);
     long long now = ll_store_now_ms();
@@ -344,9 +345,12 @@ static ll_status create_experiment_dir(ll_store *st, const char *id, const char 
     ll_yamlmap_set_int(&m, "last_update_time", now);
     ll_yamlmap_set_str(&m, "lifecycle_stage", "active");
     ll_yamlmap_set_str(&m, "name", name);
-    if ((s = ll_fsutil_join(path, sizeof path, dir, META, err)) == LL_OK)
+    if ((s = ll_fsutil_join(path, sizeof path, tmp, META, err)) == LL_OK)
         s = write_map(st, path, &m, err);
     ll_yamlmap_free(&m);
+    if (!s && (s = ll_fsutil_rename_noreplace(tmp, dir, err)) == LL_EEXIST)
+        ll_error_set(err, LL_EEXIST, "experiment %s exists", id);
+    if (s) ll_fsutil_remove_tree(tmp, NULL);
     return s;
 }
 
@@ -389,6 +393,8 @@ ll_status ll_store_open(const char *dir, int create, ll_store **out, ll_error *e
             ll_store_close(st);
             return s;
         }
+        /* temporary files and directories of writers killed before their rename */
+        ll_fsutil_sweep_tmp(dir);
         if (!(s = ll_fsutil_join(p, sizeof p, dir, "0", err)) &&
             !(s = ll_fsutil_join(t, sizeof t, dir, TRASH "/0", err)) && !ll_fsutil_exists(p) &&
             !ll_fsutil_exists(t))
@@ -1335,7 +1341,8 @@ ll_status ll_store_metric_history(ll_store *st, const ll_run *r, const char *key
     size_t cap = 0;
     for (char *p = text; p < text + len;) {
         char *nl = memchr(p, '\n', (size_t)(text + len - p));
-        size_t ln = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
+        if (!nl) break; /* a torn last line */
+        size_t ln = (size_t)(nl - p);
         ll_metric_point pt = {0};
         if (parse_metric_line(p, ln, &pt)) {
             if (*n == cap) {
@@ -1462,6 +1469,8 @@ struct ll_run_handle {
     long long last_flush_ms;
 };
 
+static void handle_free(ll_run_handle *h);
+
 const char *ll_store_run_id(const ll_run_handle *h)
 {
     return h->run_id;
@@ -1506,6 +1515,44 @@ static ll_status run_meta_path(const ll_run_handle *h, char *path, size_t len, l
     return ll_fsutil_join(path, len, h->dir, META, err);
 }
 
+/* Write the meta.yaml of a new run into dir. */
+static ll_status write_run_meta(ll_store *st, const char *dir, const char *run_id,
+                                const char *exp_id, const char *artifact_location, const char *name,
+                                const char *user, long long now, ll_error *err)
+{
+    char uri[PATH_CAP], path[PATH_CAP];
+    snprintf(uri, sizeof uri, "%s/%s/artifacts", artifact_location ? artifact_location : "",
+             run_id);
+    if (!artifact_location) {
+        char absdir[PATH_CAP];
+        snprintf(absdir, sizeof absdir, "%s/%s/%s/artifacts", st->abs_root, exp_id, run_id);
+        path_to_uri(absdir, uri, sizeof uri);
+    }
+    ll_yamlmap m = {0};
+    ll_yamlmap_set_str(&m, "artifact_uri", uri);
+    ll_yamlmap_set_str(&m, "deleted_time", NULL);
+    ll_yamlmap_set_str(&m, "end_time", NULL);
+    ll_yamlmap_set_str(&m, "entry_point_name", "");
+    ll_yamlmap_set_str(&m, "experiment_id", exp_id);
+    ll_yamlmap_set_str(&m, "lifecycle_stage", "active");
+    ll_yamlmap_set_str(&m, "run_id", run_id);
+    ll_yamlmap_set_str(&m, "run_name", name);
+    ll_yamlmap_set_str(&m, "run_uuid", run_id);
+    ll_yamlmap_set_str(&m, "source_name", "");
+    ll_yamlmap_set_int(&m, "source_type", 4); /* SourceType.LOCAL */
+    ll_yamlmap_set_str(&m, "source_version", "");
+    ll_yamlmap_set_int(&m, "start_time", now);
+    ll_yamlmap_set_int(&m, "status", LL_RUN_RUNNING);
+    ll_yamlmap_set_empty(&m, "tags", LL_YAML_SEQ);
+    ll_yamlmap_set_str(&m, "user_id", user);
+    ll_status s = LL_OK;
+    if (m.n != 16) s = ll_error_set(err, LL_ENOMEM, "out of memory");
+    if (!s) s = ll_fsutil_join(path, sizeof path, dir, META, err);
+    if (!s) s = write_map(st, path, &m, err);
+    ll_yamlmap_free(&m);
+    return s;
+}
+
 ll_status ll_store_run_begin(ll_store *st, const char *exp_name, const char *run_name,
                              const char *source, ll_run_handle **out, ll_error *err)
 {
@@ -1515,75 +1562,25 @@ ll_status ll_store_run_begin(ll_store *st, const char *exp_name, const char *run
     if (s) return s;
     ll_experiment e;
     if ((s = find_experiment(st, exp_id, 0, &e, err))) return s;
-    ll_run_handle *h = calloc(1, sizeof *h);
-    if (!h) {
-        ll_experiment_clear(&e);
-        return ll_error_set(err, LL_ENOMEM, "out of memory");
-    }
-    h->st = st;
-    h->exp_id = xstrdup(exp_id);
-    char dir[PATH_CAP], name[128], user[256], uri[PATH_CAP], path[PATH_CAP];
-    for (int attempt = 0;; attempt++) {
-        new_run_id(h->run_id);
-        if (snprintf(dir, sizeof dir, "%s/%s", e.dir, h->run_id) >= (int)sizeof dir) {
-            s = ll_error_set(err, LL_EINVAL, "path too long");
-            break;
-        }
-        if (mkdir(dir, 0777) == 0) break;
-        if (errno != EEXIST || attempt > 8) {
-            s = ll_error_set(err, LL_EIO, "mkdir %s: %s", dir, strerror(errno));
-            break;
-        }
-    }
-    if (s || !(h->dir = xstrdup(dir)) || !h->exp_id) {
-        if (!s) s = ll_error_set(err, LL_ENOMEM, "out of memory");
-        ll_experiment_clear(&e);
-        ll_store_run_abandon(h);
-        return s;
-    }
+    char dir[PATH_CAP], tmp[PATH_CAP] = "", name[128], user[256];
     if (run_name && *run_name)
         snprintf(name, sizeof name, "%s", run_name);
     else
         random_run_name(name, sizeof name);
     ll_store_user(user, sizeof user);
-    snprintf(uri, sizeof uri, "%s/%s/artifacts", e.artifact_location ? e.artifact_location : "",
-             h->run_id);
-    if (!e.artifact_location) {
-        char absdir[PATH_CAP];
-        snprintf(absdir, sizeof absdir, "%s/%s/%s/artifacts", st->abs_root, exp_id, h->run_id);
-        path_to_uri(absdir, uri, sizeof uri);
-    }
-    ll_experiment_clear(&e);
     long long now = ll_store_now_ms();
-    ll_yamlmap m = {0};
-    ll_yamlmap_set_str(&m, "artifact_uri", uri);
-    ll_yamlmap_set_str(&m, "deleted_time", NULL);
-    ll_yamlmap_set_str(&m, "end_time", NULL);
-    ll_yamlmap_set_str(&m, "entry_point_name", "");
-    ll_yamlmap_set_str(&m, "experiment_id", exp_id);
-    ll_yamlmap_set_str(&m, "lifecycle_stage", "active");
-    ll_yamlmap_set_str(&m, "run_id", h->run_id);
-    ll_yamlmap_set_str(&m, "run_name", name);
-    ll_yamlmap_set_str(&m, "run_uuid", h->run_id);
-    ll_yamlmap_set_str(&m, "source_name", "");
-    ll_yamlmap_set_int(&m, "source_type", 4); /* SourceType.LOCAL */
-    ll_yamlmap_set_str(&m, "source_version", "");
-    ll_yamlmap_set_int(&m, "start_time", now);
-    ll_yamlmap_set_int(&m, "status", LL_RUN_RUNNING);
-    ll_yamlmap_set_empty(&m, "tags", LL_YAML_SEQ);
-    ll_yamlmap_set_str(&m, "user_id", user);
-    if (m.n != 16) s = ll_error_set(err, LL_ENOMEM, "out of memory");
-    if (!s) s = run_meta_path(h, path, sizeof path, err);
-    if (!s) s = write_map(st, path, &m, err);
-    ll_yamlmap_free(&m);
+    /* the run is built under a temporary name and renamed into place, so that a run directory
+     * always has its meta.yaml and tags (lendlab.pid tells a died run); temporary directories
+     * of processes killed while doing this are removed first */
+    ll_fsutil_sweep_tmp(e.dir);
+    s = ll_fsutil_mkdtemp(e.dir, "run", tmp, sizeof tmp, err);
     static const char *const subdirs[] = {"metrics", "params", "artifacts", "tags"};
     for (size_t i = 0; i < sizeof subdirs / sizeof *subdirs && !s; i++) {
         char p[PATH_CAP];
-        if (!(s = ll_fsutil_join(p, sizeof p, dir, subdirs[i], err))) s = ll_fsutil_mkdir_p(p, err);
+        if (!(s = ll_fsutil_join(p, sizeof p, tmp, subdirs[i], err))) s = ll_fsutil_mkdir_p(p, err);
     }
-    char pidtag[320], host[256];
-    snprintf(host, sizeof host, "%s", st->host);
-    snprintf(pidtag, sizeof pidtag, "%ld@%s", (long)getpid(), host);
+    char pidtag[320];
+    snprintf(pidtag, sizeof pidtag, "%ld@%s", (long)getpid(), st->host);
     const char *tags[][2] = {{"mlflow.runName", name},
                              {"mlflow.user", user},
                              {"mlflow.source.name", source && *source ? source : "lendlab"},
@@ -1591,10 +1588,35 @@ ll_status ll_store_run_begin(ll_store *st, const char *exp_name, const char *run
                              {"lendlab.version", LL_VERSION},
                              {"lendlab.pid", pidtag}};
     for (size_t i = 0; i < sizeof tags / sizeof *tags && !s; i++)
-        s = write_tag_file(st, dir, tags[i][0], tags[i][1], err);
+        s = write_tag_file(st, tmp, tags[i][0], tags[i][1], err);
+    char run_id[33];
+    for (int attempt = 0; !s; attempt++) {
+        new_run_id(run_id);
+        if (snprintf(dir, sizeof dir, "%s/%s", e.dir, run_id) >= (int)sizeof dir) {
+            s = ll_error_set(err, LL_EINVAL, "path too long");
+            break;
+        }
+        s = write_run_meta(st, tmp, run_id, exp_id, e.artifact_location, name, user, now, err);
+        if (!s) s = ll_fsutil_rename_noreplace(tmp, dir, err);
+        if (s != LL_EEXIST || attempt > 8) break;
+        s = LL_OK;
+    }
+    ll_experiment_clear(&e);
     if (s) {
-        ll_store_run_abandon(h);
+        if (*tmp) ll_fsutil_remove_tree(tmp, NULL);
         return s;
+    }
+    ll_run_handle *h = calloc(1, sizeof *h);
+    if (h) {
+        h->st = st;
+        memcpy(h->run_id, run_id, sizeof h->run_id);
+        h->exp_id = xstrdup(exp_id);
+        h->dir = xstrdup(dir);
+    }
+    if (!h || !h->exp_id || !h->dir) {
+        /* the run exists: leave it RUNNING (it shows as DIED) rather than half-removed */
+        if (h) handle_free(h);
+        return ll_error_set(err, LL_ENOMEM, "out of memory");
     }
     h->last_flush_ms = now;
     *out = h;
@@ -1749,6 +1771,45 @@ static void handle_free(ll_run_handle *h)
     free(h);
 }
 
+/* Non-zero when e reports a write refused for lack of room: a full disk or quota, or the file
+ * size limit (the messages of fsutil carry strerror of the failed call). */
+static int no_room(const ll_error *e)
+{
+    static const int codes[] = {ENOSPC, EDQUOT, EFBIG};
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+        if (strstr(e->msg, strerror(codes[i]))) return 1;
+    return 0;
+}
+
+/* The end of run h could not be recorded for lack of room (err says so). A run must not stay
+ * RUNNING for ever, so: remove its artifacts (a partly saved model is the likely culprit) and
+ * record FAILED (or KILLED) instead; failing that remove the run altogether. LL_OK only when
+ * the status asked for was recorded. */
+static ll_status end_without_room(ll_run_handle *h, ll_run_status status, ll_error *err)
+{
+    char why[1024], art[PATH_CAP];
+    snprintf(why, sizeof why, "%s", err->msg);
+    ll_run_status end = status == LL_RUN_FINISHED ? LL_RUN_FAILED : status;
+    ll_error ignored;
+    if (snprintf(art, sizeof art, "%s/artifacts", h->dir) < (int)sizeof art &&
+        ll_fsutil_discard_tree(art, &ignored) == LL_OK) {
+        mkdir(art, 0777);
+        if (update_meta(h, NULL, (int)end, ll_store_now_ms(), &ignored) == LL_OK) {
+            if (end == status) return LL_OK;
+            write_tag_file(h->st, h->dir, "lendlab.error", why, &ignored);
+            return ll_error_set(err, LL_EIO,
+                                "%s; run %s marked FAILED (its artifacts were removed to make "
+                                "room)",
+                                why, h->run_id);
+        }
+    }
+    if (ll_fsutil_discard_tree(h->dir, &ignored) == LL_OK)
+        return ll_error_set(err, LL_EIO,
+                            "%s; run %s removed: there was no room to record how it ended", why,
+                            h->run_id);
+    return ll_error_set(err, LL_EIO, "%s", why);
+}
+
 ll_status ll_store_run_end(ll_run_handle *h, ll_run_status status, ll_error *err)
 {
     if (!h) return ll_error_set(err, LL_EINVAL, "no run");
@@ -1757,8 +1818,11 @@ ll_status ll_store_run_end(ll_run_handle *h, ll_run_status status, ll_error *err
         return ll_error_set(err, LL_EINVAL, "a run ends FINISHED, FAILED or KILLED");
     }
     ll_status s = ll_store_run_flush(h, err);
-    ll_error e2;
-    ll_status s2 = update_meta(h, NULL, (int)status, ll_store_now_ms(), s ? &e2 : err);
+    ll_error me;
+    ll_error_clear(&me);
+    ll_status s2 = update_meta(h, NULL, (int)status, ll_store_now_ms(), &me);
+    if (s2 && no_room(&me)) s2 = end_without_room(h, status, &me);
+    if (s2 && !s && err) *err = me;
     handle_free(h);
     return s ? s : s2;
 }

@@ -185,7 +185,9 @@ ll_status ll_store_run_flush(ll_run_handle *h, ll_error *err);
 ll_status ll_store_run_artifact_dir(ll_run_handle *h, const char *sub, char *path, size_t len,
                                     ll_error *err);
 /* Flush, record status (FINISHED, FAILED or KILLED) and end_time, and free the handle (also
- * when an error is returned). */
+ * when an error is returned). When there is no room to write the status (disk full, quota, file
+ * size limit) the run's artifacts are removed to make room and FAILED (KILLED) is recorded,
+ * else the run directory is removed: a run never stays RUNNING for lack of room. */
 ll_status ll_store_run_end(ll_run_handle *h, ll_run_status status, ll_error *err);
 /* Free a handle without ending the run (flushes what it can; the run stays RUNNING, and shows
  * as DIED once this process exits). */

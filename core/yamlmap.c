@@ -91,7 +91,9 @@ static int parse_simple(const char *text, size_t len, ll_yamlmap *out)
         size_t vl = (size_t)(ve - v);
         if ((vl == 2 && v[0] == '[' && v[1] == ']') || (vl == 2 && v[0] == '{' && v[1] == '}')) {
             e->kind = v[0] == '[' ? LL_YAML_SEQ : LL_YAML_MAP;
-        } else if ((vl == 4 && !memcmp(v, "null", 4)) || (vl == 1 && v[0] == '~')) {
+        } else if ((vl == 4 &&
+                    (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4))) ||
+                   (vl == 1 && v[0] == '~')) {
             e->kind = LL_YAML_NULL;
         } else if (v[0] == '\'') {
             if (vl < 2 || ve[-1] != '\'' || memchr(v + 1, '\'', vl - 2)) return 1;
@@ -101,7 +103,8 @@ static int parse_simple(const char *text, size_t len, ll_yamlmap *out)
             e->quoted = 1;
             if (!(e->value = dupn(v + 1, vl - 2))) return -1;
         } else {
-            if (strchr("-?:,[]{}#&*!|>\"%@`", v[0])) return 1;
+            /* a blank after "key: " would be dropped by YAML: leave such lines to libyaml */
+            if (strchr(" -?:,[]{}#&*!|>\"%@`", v[0])) return 1;
             for (const char *q = v; q < ve; q++) {
                 if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f) return 1;
                 if ((*q == ':' && (q + 1 == ve || q[1] == ' ')) || (*q == '#' && q[-1] == ' '))
@@ -376,10 +379,18 @@ static int resolves_non_string(const char *s)
     return 0;
 }
 
+/* Length of the Unicode line break YAML also breaks lines at (NEL, LS, PS) at p, else 0. */
+static int unicode_break(const unsigned char *p)
+{
+    if (p[0] == 0xc2 && p[1] == 0x85) return 2;
+    if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) return 3;
+    return 0;
+}
+
 static int needs_double_quotes(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f) return 1;
+        if (*p < 0x20 || *p == 0x7f || unicode_break(p)) return 1;
     return 0;
 }
 
@@ -417,7 +428,10 @@ void ll_yamlmap_write_scalar(FILE *f, const char *s)
                 fputs("\\r", f);
                 break;
             default:
-                if (*p < 0x20 || *p == 0x7f)
+                if (unicode_break(p)) {
+                    fputs(p[0] == 0xc2 ? "\\N" : p[2] == 0xa8 ? "\\L" : "\\P", f);
+                    p += unicode_break(p) - 1;
+                } else if (*p < 0x20 || *p == 0x7f)
                     fprintf(f, "\\x%02X", *p);
                 else
                     fputc(*p, f);
@@ -458,7 +472,8 @@ ll_status ll_yamlmap_write(const ll_yamlmap *m, FILE *f)
             break;
         case LL_YAML_STR:
             fputc(' ', f);
-            if (e->verbatim)
+            /* a plain scalar folded over several lines holds line breaks: quote it */
+            if (e->verbatim && !needs_double_quotes(e->value))
                 fputs(e->value, f);
             else
                 ll_yamlmap_write_scalar(f, e->value);

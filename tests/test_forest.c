@@ -1068,6 +1068,31 @@ static void test_edge_cases(void **state)
     free(x[1]);
 }
 
+/* Integer members out of int's range are refused before conversion (converting them is
+ * undefined behaviour; found by tests/fuzz/fuzz_forest_json). */
+static void test_json_out_of_range_integers(void **state)
+{
+    (void)state;
+    static const char *const fmt =
+        "{\"params\":{\"n_trees\":1,\"max_depth\":3,\"min_samples_leaf\":1,\"seed\":\"42\","
+        "\"max_features\":0,\"bootstrap\":true,\"threads\":2,\"class_weight_balanced\":false},"
+        "\"trees\":[\"L 0.5 10\"],\"format\":\"lendlab-random-forest\",\"version\":1,"
+        "\"nfeat\":%s,\"n_trees\":1}";
+    static const char *const nfeat[] = {"5", "1e300", "-1e300", "3000000000", "2.5"};
+    for (int i = 0; i < 5; i++) {
+        char text[512];
+        snprintf(text, sizeof text, fmt, nfeat[i]);
+        cJSON *j = cJSON_Parse(text);
+        assert_non_null(j);
+        ll_forest *m = NULL;
+        ll_error err;
+        assert_int_equal(ll_forest_from_json(j, &m, &err), i == 0 ? LL_OK : LL_EPARSE);
+        if (i == 0) assert_int_equal(ll_forest_nfeat(m), 5);
+        ll_forest_free(m);
+        cJSON_Delete(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1085,6 +1110,7 @@ int main(void)
         cmocka_unit_test(test_categorical),
         cmocka_unit_test(test_class_weight_balanced),
         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_json_out_of_range_integers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -356,6 +356,76 @@ static void test_policy_require_and_force(void **state)
     ll_registry_policy_free(p);
 }
 
+/* The preview agrees with the promotion and changes nothing: same verdicts, same errors. */
+static void test_promote_check(void **state)
+{
+    fixture *f = *state;
+    char r1[33], r2[33], r3[33];
+    ll_error err = {0};
+    make_run(f, 0.74, 0.35, 0.19, SHA_A, 1, r1);
+    make_run(f, 0.80, 0.20, 0.25, SHA_A, 1, r2); /* ks too low, logloss too high */
+    make_run(f, 0.7462, 0.30, 0.18, SHA_A, 1, r3);
+    long v;
+    assert_int_equal(ll_registry_register(f->st, r1, "m", "production", NULL, &v, &err), LL_OK);
+    assert_int_equal(ll_registry_register(f->st, r2, "m", "staging", NULL, &v, &err), LL_OK);
+    assert_int_equal(ll_registry_register(f->st, r3, "m", NULL, NULL, &v, &err), LL_OK);
+    ll_policy *p;
+    assert_int_equal(ll_registry_policy_parse(POLICY, "policy.json", &p, &err), LL_OK);
+    size_t before = history_count(f, "m");
+    ll_promote_request req = {
+        .model = "m", .from_alias = "staging", .to_alias = "production", .policy = p};
+    ll_promote_result res;
+    assert_int_equal(ll_registry_promote_check(f->st, &req, &res, &err), LL_OK);
+    assert_int_equal(res.version, 2);
+    assert_int_equal(res.previous, 1);
+    assert_string_equal(res.action, "promote");
+    assert_true(res.evaluated);
+    assert_false(res.passed);
+    assert_int_equal(res.nrules, 4);
+    assert_false(res.rules[1].passed);
+    assert_false(res.rules[2].passed);
+    assert_true(res.rules[3].passed);
+    assert_true(res.rules[3].incumbent == 0.74);
+    ll_promote_result_clear(&res);
+    /* version 3 by number: everything passes, the challenger gain is exactly 0.005 */
+    ll_promote_request byv = {.model = "m", .version = 3, .to_alias = "production", .policy = p};
+    assert_int_equal(ll_registry_promote_check(f->st, &byv, &res, &err), LL_OK);
+    assert_true(res.passed);
+    assert_int_equal(res.nrules, 4);
+    ll_promote_result_clear(&res);
+    /* the rollback direction is named; no policy means no rules */
+    ll_promote_request back = {.model = "m", .version = 1, .to_alias = "staging"};
+    assert_int_equal(ll_registry_promote_check(f->st, &back, &res, &err), LL_OK);
+    assert_string_equal(res.action, "rollback");
+    assert_false(res.evaluated);
+    assert_true(res.passed);
+    assert_int_equal(res.nrules, 0);
+    ll_promote_result_clear(&res);
+    /* the promotion's own errors */
+    ll_promote_request same = {.model = "m", .version = 1, .to_alias = "production"};
+    assert_int_equal(ll_registry_promote_check(f->st, &same, &res, &err), LL_ESTATE);
+    ll_promote_result_clear(&res);
+    ll_promote_request none = {.model = "m", .from_alias = "champion", .to_alias = "production"};
+    assert_int_equal(ll_registry_promote_check(f->st, &none, &res, &err), LL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "no alias 'champion'"));
+    ll_promote_result_clear(&res);
+    ll_promote_request nomodel = {.model = "nope", .version = 1, .to_alias = "production"};
+    assert_int_equal(ll_registry_promote_check(f->st, &nomodel, &res, &err), LL_ENOTFOUND);
+    ll_promote_result_clear(&res);
+    /* nothing changed */
+    ll_registered_model *m;
+    assert_int_equal(ll_registry_get(f->st, "m", &m, &err), LL_OK);
+    assert_int_equal(ll_registry_alias_version(m, "production"), 1);
+    assert_int_equal(ll_registry_alias_version(m, "staging"), 2);
+    ll_registry_model_free(m);
+    assert_int_equal(history_count(f, "m"), before);
+    /* and the promotion itself decides the same */
+    assert_int_equal(ll_registry_promote(f->st, &req, &res, &err), LL_EPOLICY);
+    assert_int_equal(res.nrules, 4);
+    ll_promote_result_clear(&res);
+    ll_registry_policy_free(p);
+}
+
 /* Promote the version holding staging under POLICY; returns the status and the challenger
  * rule's detail in detail. */
 static ll_status challenge(fixture *f, double auc, const char *sha, char *detail, size_t len)
@@ -545,6 +615,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_register, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alias_stage_consistency, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_require_and_force, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_promote_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_challenger_rule, setup, teardown),
         cmocka_unit_test(test_policy_parse_errors),
         cmocka_unit_test_setup_teardown(test_concurrent_registrations, setup, teardown),

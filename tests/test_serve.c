@@ -556,10 +556,14 @@ static void make_run(ll_store *st, const ll_model *m, char *run_id, size_t len)
     if (m) {
         assert_int_equal(ll_model_save(m, dir, &err), LL_OK);
     } else {
-        /* a model directory whose model.json is not a model */
+        /* a complete-looking model directory (MLmodel present) whose model.json is not a
+         * model: registration accepts it, loading it fails */
         char p[4200];
         snprintf(p, sizeof p, "%s/model.json", dir);
         assert_int_equal(ll_fsutil_write_atomic(p, "{}", 2, NULL, &err), LL_OK);
+        snprintf(p, sizeof p, "%s/MLmodel", dir);
+        assert_int_equal(ll_fsutil_write_atomic(p, "artifact_path: model\n", 21, NULL, &err),
+                         LL_OK);
     }
     snprintf(run_id, len, "%s", ll_store_run_id(h));
     assert_int_equal(ll_store_run_end(h, LL_RUN_FINISHED, &err), LL_OK);

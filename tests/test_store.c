@@ -644,12 +644,62 @@ static void test_fsutil(void **state)
     assert_int_equal(ll_fsutil_read("/nonexistent/file", &t, NULL, &err), LL_ENOTFOUND);
 }
 
+/* Found by tests/fuzz/fuzz_yamlmap: the fast path agrees with libyaml, and what a map read
+ * from a file is written back as reads back the same. */
+static void test_yaml_fast_path_and_write_back(void **state)
+{
+    (void)state;
+    ll_yamlmap m;
+    /* a second blank after "key:" belongs to no value (the fast path kept it) */
+    assert_int_equal(ll_yamlmap_parse("a:  x\nb: y\n", 11, "t", &m, NULL), LL_OK);
+    assert_string_equal(ll_yamlmap_str(&m, "a"), "x");
+    ll_yamlmap_free(&m);
+    /* Null and NULL are null in YAML as in PyYAML, on the fast path too */
+    assert_int_equal(ll_yamlmap_parse("a: Null\nb: NULL\nc: nulls\n", 25, "t", &m, NULL), LL_OK);
+    assert_int_equal(ll_yamlmap_find(&m, "a")->kind, LL_YAML_NULL);
+    assert_int_equal(ll_yamlmap_find(&m, "b")->kind, LL_YAML_NULL);
+    assert_string_equal(ll_yamlmap_str(&m, "c"), "nulls");
+    ll_yamlmap_free(&m);
+
+    /* a plain scalar folded over lines holds a line break: written back quoted, not as is */
+    static const char folded[] = "a: one\n  two\n\n  three\nb: 7\n";
+    assert_int_equal(ll_yamlmap_parse(folded, sizeof folded - 1, "t", &m, NULL), LL_OK);
+    assert_string_equal(ll_yamlmap_str(&m, "a"), "one two\nthree");
+    char *text;
+    size_t len;
+    assert_int_equal(ll_yamlmap_dump(&m, &text, &len, NULL), LL_OK);
+    assert_string_equal(text, "a: \"one two\\nthree\"\nb: 7\n");
+    ll_yamlmap back;
+    assert_int_equal(ll_yamlmap_parse(text, len, "t", &back, NULL), LL_OK);
+    assert_string_equal(ll_yamlmap_str(&back, "a"), "one two\nthree");
+    free(text);
+    ll_yamlmap_free(&back);
+    ll_yamlmap_free(&m);
+
+    /* YAML's Unicode line breaks (NEL, LS, PS) are escaped, else they fold on reading */
+    static const char *const odd[] = {"a\xc2\x85z", "b\xe2\x80\xa8z", "c\xe2\x80\xa9z"};
+    memset(&m, 0, sizeof m);
+    for (int i = 0; i < 3; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%d", i);
+        ll_yamlmap_set_str(&m, key, odd[i]);
+    }
+    assert_int_equal(ll_yamlmap_dump(&m, &text, &len, NULL), LL_OK);
+    assert_string_equal(text, "k0: \"a\\Nz\"\nk1: \"b\\Lz\"\nk2: \"c\\Pz\"\n");
+    assert_int_equal(ll_yamlmap_parse(text, len, "t", &back, NULL), LL_OK);
+    for (int i = 0; i < 3; i++) assert_string_equal(back.e[i].value, odd[i]);
+    free(text);
+    ll_yamlmap_free(&back);
+    ll_yamlmap_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_writer_matches_pyyaml),
         cmocka_unit_test(test_yaml_scalars_roundtrip),
         cmocka_unit_test(test_yaml_parse_errors_and_nesting),
+        cmocka_unit_test(test_yaml_fast_path_and_write_back),
         cmocka_unit_test(test_fixture_experiments),
         cmocka_unit_test(test_fixture_runs),
         cmocka_unit_test(test_fixture_get_run_and_curves),

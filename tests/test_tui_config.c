@@ -23,11 +23,13 @@ static void test_parse(void **state)
                        "theme = solarized-dark\n"
                        "\n"
                        "  store=/data/mlruns  \n"
-                       "experiment = credit risk q3\n";
+                       "experiment = credit risk q3\n"
+                       "policy = data/policy.json\n";
     assert_int_equal(tui_config_parse(text, strlen(text), "cfg", &c, errs, sizeof errs), 0);
     assert_string_equal(c.theme, "solarized-dark");
     assert_string_equal(c.store, "/data/mlruns");
     assert_string_equal(c.experiment, "credit risk q3");
+    assert_string_equal(c.policy, "data/policy.json");
     assert_string_equal(errs, "");
 }
 

@@ -111,12 +111,25 @@ static void debug_log(tui_app *app, const char *fmt, ...)
     fflush(app->debug_log);
 }
 
-void tui_app_status(tui_app *app, const char *fmt, ...)
+void tui_app_debug(tui_app *app, const char *fmt, ...)
 {
+    if (!app->debug_log) return;
+    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(app->status_error ? app->pending : app->status,
-              app->status_error ? sizeof app->pending : sizeof app->status, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    debug_log(app, "%s", buf);
+}
+
+void tui_app_status(tui_app *app, const char *fmt, ...)
+{
+    /* an error or the quit question stays visible; later messages wait behind it */
+    int hold = app->status_error || app->confirm;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(hold ? app->pending : app->status, hold ? sizeof app->pending : sizeof app->status,
+              fmt, ap);
     va_end(ap);
     app->redraw = 1;
 }
@@ -472,10 +485,10 @@ static void request_quit(tui_app *app)
         app->quit = 1;
         return;
     }
-    app->confirm = 'q';
     tui_job *j = tui_jobs_first(&app->jobs);
     tui_app_status(app, "%zu job%s running (%s): quit and cancel %s? (y/n)", n, n > 1 ? "s" : "",
                    j ? j->name : "", n > 1 ? "them" : "it");
+    app->confirm = 'q';
 }
 
 static int builtin(tui_app *app, int argc, char **argv)
@@ -891,9 +904,14 @@ static void on_key(tui_app *app, int key, int is_char, wint_t wch)
         if (key == 12) app->full_redraw = app->redraw = 1;
         return;
     }
+    const tui_pane_ops *ops = app->ops[app->screen];
+    if (!app->output_open && ops->modal_key &&
+        ops->modal_key(app->self[app->screen], app, key, is_char)) {
+        app->redraw = 1;
+        return;
+    }
     const tui_binding *b = NULL;
     if (app->output_open) b = tui_keytable_lookup(&tui_keys_output, key);
-    const tui_pane_ops *ops = app->ops[app->screen];
     if (!b && !app->output_open) b = tui_keytable_lookup(ops->keys, key);
     if (!b) b = tui_keytable_lookup(&tui_keys_global, key);
     if (b) {
@@ -1053,7 +1071,7 @@ int tui_app_main(const tui_options *opt)
         app->stale[i] = 1;
     }
     on_resize(app);
-    double last_draw = 0;
+    double last_draw = 0, last_key_draw = 0;
     int key_pending = 0;
     double key_t0 = 0;
     char key_name[32] = "";
@@ -1062,7 +1080,8 @@ int tui_app_main(const tui_options *opt)
         if (sig_quit) break;
         int timeout = IDLE_MS;
         if (app->redraw) {
-            double now = tui_now_ms(), since = now - last_draw;
+            /* a key waits only for the previous key's frame, never for a progress frame */
+            double now = tui_now_ms(), since = now - (key_pending ? last_key_draw : last_draw);
             double gap = key_pending ? KEY_FRAME_MS : FRAME_MS;
             if (since >= gap || !app->first_frame_done) {
                 draw(app);
@@ -1072,6 +1091,7 @@ int tui_app_main(const tui_options *opt)
                     debug_log(app, "first-frame %dx%d", app->cols, app->rows);
                 }
                 if (key_pending) {
+                    last_key_draw = last_draw;
                     debug_log(app, "key %s redraw %.2f ms", key_name, last_draw - key_t0);
                     key_pending = 0;
                 }
@@ -1089,6 +1109,9 @@ int tui_app_main(const tui_options *opt)
                 tui_app_touch(app, NULL);
             }
             if (tui_jobs_running(&app->jobs)) app->redraw = 1;
+            /* the jobs the quit question was about have ended: nothing left to ask */
+            else if (app->confirm == 'q')
+                app->quit = 1;
         }
         if (pr > 0 && (pf[0].revents & (POLLHUP | POLLERR)) && !(pf[0].revents & POLLIN)) break;
         /* read everything curses has, including input it buffered and KEY_RESIZE */

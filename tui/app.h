@@ -81,6 +81,9 @@ struct tui_app {
     FILE *debug_log;
     double start_ms;
     int first_frame_done;
+
+    /* bumped by a screen that wrote to the store, so the screens reading it reload */
+    unsigned store_gen;
 };
 
 /* Run the workbench until the user quits; returns the process exit status. */
@@ -102,6 +105,8 @@ int tui_app_exec(tui_app *app, const char *line);
 void tui_app_set_dataset(tui_app *app, const char *path, const char *target);
 /* Milliseconds on the monotonic clock. */
 double tui_now_ms(void);
+/* A line in the LENDLAB_DEBUG_LOG file (milliseconds since start first); nothing without it. */
+void tui_app_debug(tui_app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Workbench verbs of the prompt (NULL-name terminated), for the help screen. */
 extern const tui_verb tui_app_verbs[];

@@ -72,9 +72,11 @@ int tui_config_parse(const char *text, size_t len, const char *fname, tui_config
             snprintf(c->store, sizeof c->store, "%s", val);
         else if (!strcmp(key, "experiment"))
             snprintf(c->experiment, sizeof c->experiment, "%s", val);
+        else if (!strcmp(key, "policy"))
+            snprintf(c->policy, sizeof c->policy, "%s", val);
         else {
-            add_err(errs, errlen, fname, lineno, "unknown setting (theme, store, experiment): '",
-                    key);
+            add_err(errs, errlen, fname, lineno,
+                    "unknown setting (theme, store, experiment, policy): '", key);
             bad++;
         }
     }

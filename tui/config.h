@@ -9,6 +9,7 @@ typedef struct {
     char theme[256];      /* "" when not set */
     char store[1024];     /* "" when not set */
     char experiment[256]; /* "" when not set */
+    char policy[1024];    /* promotion policy file of the Registry screen; "" when not set */
 } tui_config;
 
 /* Parse config text into c (only the settings present are changed). Bad lines are skipped

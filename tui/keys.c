@@ -65,6 +65,152 @@ static const tui_binding datasets_b[] = {
 };
 TABLE(tui_keys_datasets, "datasets", "Datasets screen", datasets_b);
 
+static const tui_binding train_b[] = {
+    {"Tab", "focus next", "move the focus: the runs of this session, the form or the run"},
+    {"BTab", "focus prev", "move the focus backwards"},
+    {"Up", "cursor up", "previous field, or previous run in the list"},
+    {"k", "cursor up", NULL},
+    {"Down", "cursor down", "next field, or next run in the list"},
+    {"j", "cursor down", NULL},
+    {"Home", "cursor top", "first field or run"},
+    {"g", "cursor top", NULL},
+    {"End", "cursor bottom", "last field or run"},
+    {"G", "cursor bottom", NULL},
+    {"PgUp", "page up", "scroll the run's log up"},
+    {"PgDn", "page down", "scroll the run's log down"},
+    {"e", "edit", "edit the selected field (the value is checked when you press Enter)"},
+    {"Left", "choice prev", "previous choice of the field (model, true/false, none/balanced)"},
+    {"h", "choice prev", NULL},
+    {"Right", "choice next", "next choice of the field"},
+    {"l", "choice next", NULL},
+    {"d", "default", "reset the selected field to its default"},
+    {"Enter", "start", "start a training run with the form's values (on a worker thread)"},
+    {"s", "start", NULL},
+    {"c", "cancel-run", "cancel the selected run (recorded KILLED in the store)"},
+    {"n", "new", "show the form for a new run"},
+};
+TABLE(tui_keys_train, "train", "Train screen", train_b);
+
+static const tui_binding edit_b[] = {
+    {"Enter", "accept", "keep the text typed (a refused value is shown beside its field)"},
+    {"Esc", "abort", "leave the field or the filter unchanged"},
+    {"C-g", "abort", NULL},
+    {"Left", "left", "move the cursor left"},
+    {"C-b", "left", NULL},
+    {"Right", "right", "move the cursor right"},
+    {"C-f", "right", NULL},
+    {"Home", "home", "start of the line"},
+    {"C-a", "home", NULL},
+    {"End", "end", "end of the line"},
+    {"C-e", "end", NULL},
+    {"BSpace", "delete back", "delete the character before the cursor"},
+    {"DC", "delete", "delete the character under the cursor"},
+    {"C-d", "delete", NULL},
+    {"C-u", "kill start", "delete to the start of the line"},
+    {"C-k", "kill end", "delete to the end of the line"},
+    {"C-w", "kill word", "delete the word before the cursor"},
+    {"Up", "history prev", "previous text typed there"},
+    {"Down", "history next", "next text typed there"},
+};
+TABLE(tui_keys_edit, "edit", "Editing a Train field or the Runs filter", edit_b);
+
+static const tui_binding runs_b[] = {
+    {"Tab", "focus next", "move the focus: experiments, runs"},
+    {"BTab", "focus prev", "move the focus backwards"},
+    {"Up", "cursor up", "previous row"},
+    {"k", "cursor up", NULL},
+    {"Down", "cursor down", "next row"},
+    {"j", "cursor down", NULL},
+    {"PgUp", "page up", "one page up"},
+    {"PgDn", "page down", "one page down"},
+    {"Home", "cursor top", "first row"},
+    {"g", "cursor top", NULL},
+    {"End", "cursor bottom", "last row"},
+    {"G", "cursor bottom", NULL},
+    {"Enter", "details", "the run's params, metrics, tags and artifacts (again: hide them)"},
+    {"Space", "mark", "mark the run for Compare (again: unmark it)"},
+    {"u", "unmark", "unmark every run"},
+    {"C", "compare", "compare the marked runs: params, metrics, learning and ROC curves"},
+    {"s", "sort next", "sort by the next column (a click on a header sorts by it)"},
+    {"S", "sort reverse", "reverse the sort order"},
+    {"f", "filter", "filter the runs with an MLflow expression (empty: every run)"},
+    {"r", "reload", "read the store again"},
+    {"Esc", "close", "close the details"},
+};
+TABLE(tui_keys_runs, "runs", "Runs screen", runs_b);
+
+static const tui_binding compare_b[] = {
+    {"d", "diff-only", "params: only those that differ between the runs (again: all)"},
+    {"Up", "scroll up", "scroll the params and metrics up"},
+    {"k", "scroll up", NULL},
+    {"Down", "scroll down", "scroll the params and metrics down"},
+    {"j", "scroll down", NULL},
+    {"PgUp", "page up", "one page up"},
+    {"PgDn", "page down", "one page down"},
+    {"Esc", "back", "back to the list of runs"},
+    {"C", "back", NULL},
+};
+TABLE(tui_keys_compare, "compare", "Compare (from the Runs screen)", compare_b);
+
+static const tui_binding registry_b[] = {
+    {"Tab", "focus next", "move the focus: models, versions, history"},
+    {"BTab", "focus prev", "move the focus backwards"},
+    {"Up", "cursor up", "previous row"},
+    {"k", "cursor up", NULL},
+    {"Down", "cursor down", "next row"},
+    {"j", "cursor down", NULL},
+    {"PgUp", "page up", "one page up"},
+    {"PgDn", "page down", "one page down"},
+    {"Home", "cursor top", "first row"},
+    {"g", "cursor top", NULL},
+    {"End", "cursor bottom", "last row"},
+    {"G", "cursor bottom", NULL},
+    {"Enter", "select", "models: go to the model's versions"},
+    {"p", "promote-version", "promote the selected version to an alias, after the policy verdict"},
+    {"P", "promote-alias", "promote from one alias to another (staging to production)"},
+    {"r", "rollback", "roll back: point production at the selected older version"},
+    {"D", "demote-alias", "demote: remove an alias from the model"},
+    {"R", "reload", "read the registry and its history again"},
+};
+TABLE(tui_keys_registry, "registry", "Registry screen", registry_b);
+
+static const tui_binding drift_b[] = {
+    {"Up", "cursor up", "previous row"},
+    {"k", "cursor up", NULL},
+    {"Down", "cursor down", "next row"},
+    {"j", "cursor down", NULL},
+    {"PgUp", "page up", "one page up"},
+    {"PgDn", "page down", "one page down"},
+    {"Home", "cursor top", "first row"},
+    {"g", "cursor top", NULL},
+    {"End", "cursor bottom", "last row"},
+    {"G", "cursor bottom", NULL},
+    {"r", "pick-reference", "choose the reference: a data file, a saved profile"},
+    {"c", "pick-current", "choose the current data: a file, a profile, the latest predictions"},
+    {"s", "swap", "swap the reference and the current data"},
+    {"Enter", "compare-again", "compare again, reading both files anew"},
+};
+TABLE(tui_keys_drift, "drift", "Drift screen", drift_b);
+
+static const tui_binding serve_b[] = {
+    {"s", "serve-start", "start a scoring server: model URI and port"},
+    {"S", "serve-stop", "stop the server (requests in flight finish first)"},
+};
+TABLE(tui_keys_serve, "serve", "Serve screen", serve_b);
+
+static const tui_binding dialog_b[] = {
+    {"Enter", "accept", "accept: the highlighted choice, the typed text, or yes"},
+    {"y", "yes", "yes: go ahead (confirmation dialogs)"},
+    {"n", "no", "no: close the dialog without doing anything"},
+    {"Esc", "no", NULL},
+    {"f", "force", "force a promotion the policy refuses (asks for a comment)"},
+    {"Up", "choice prev", "previous choice (or scroll the message up)"},
+    {"Down", "choice next", "next choice (or scroll the message down)"},
+    {"Tab", "complete", "copy the highlighted choice into the text to edit it"},
+};
+TABLE(tui_keys_dialog, "dialog", "Dialogs (pick lists and confirmations; typing edits the text)",
+      dialog_b);
+
 static const tui_binding help_b[] = {
     {"Up", "scroll up", "scroll up"},       {"k", "scroll up", NULL},
     {"Down", "scroll down", "scroll down"}, {"j", "scroll down", NULL},
@@ -117,8 +263,13 @@ static const tui_binding prompt_b[] = {
 };
 TABLE(tui_keys_prompt, "prompt", "Command prompt (':' and '/')", prompt_b);
 
-const tui_keytable *const tui_keytables[] = {&tui_keys_global, &tui_keys_datasets, &tui_keys_output,
-                                             &tui_keys_help,   &tui_keys_prompt,   NULL};
+const tui_keytable *const tui_keytables[] = {&tui_keys_global,   &tui_keys_datasets,
+                                             &tui_keys_train,    &tui_keys_edit,
+                                             &tui_keys_runs,     &tui_keys_compare,
+                                             &tui_keys_registry, &tui_keys_drift,
+                                             &tui_keys_serve,    &tui_keys_dialog,
+                                             &tui_keys_output,   &tui_keys_help,
+                                             &tui_keys_prompt,   NULL};
 
 static const struct {
     const char *name;

@@ -22,6 +22,8 @@ typedef struct {
 /* The default tables, and all of them in help order (NULL-terminated). */
 extern const tui_keytable tui_keys_global, tui_keys_datasets, tui_keys_help, tui_keys_output,
     tui_keys_prompt;
+extern const tui_keytable tui_keys_registry, tui_keys_drift, tui_keys_serve, tui_keys_dialog;
+extern const tui_keytable tui_keys_train, tui_keys_edit, tui_keys_runs, tui_keys_compare;
 extern const tui_keytable *const tui_keytables[];
 
 /* Curses key code of a key name (tmux spellings: C-x, F1..F12, Up, Down, Left, Right, Home,

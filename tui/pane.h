@@ -38,6 +38,10 @@ typedef struct {
     void (*resize)(void *self, tui_app *app, tui_rect r);
     /* a mouse event at (y, x) inside the body (may be NULL) */
     void (*mouse)(void *self, tui_app *app, int y, int x, int what);
+    /* a key while the pane may hold a modal dialog (may be NULL): it sees every key before
+     * the key tables (is_char: key is a typed character, not a curses key code) and returns
+     * 1 when it took the key, 0 to let the tables have it */
+    int (*modal_key)(void *self, tui_app *app, int key, int is_char);
 } tui_pane_ops;
 
 /* The screens, in tab order. */

@@ -82,18 +82,20 @@ grep -E "^│ +444 " "$TMP/screen" | grep -qF "28.99" || die "row 444 not first 
 keys $W j j
 wait_for $W "Data: row 3 of 9,857"
 
-# every tab; the ones to come say what they will hold
+# every tab shows its own content
 keys $W 2
-wait_for $W "Will hold: choice of learner"
-wait_for $W "target:  Class"
+wait_for $W "New run: gbdt on lending_club.csv"
+grep -Eq "target +Class" "$TMP/screen" || die "the Train form does not follow the target"
 keys $W 3
-wait_for $W "Will hold: the tracked runs"
+wait_for $W "Runs: no store at $TMP/mlruns yet"
 keys $W F4
-wait_for $W "Will hold: registered models"
+wait_for $W "Models (0)"
+wait_for $W "no tracking store yet"
 keys $W 5
-wait_for $W "Will hold: per-column drift"
+wait_for $W "Columns by severity"
+wait_for $W "reference $DATA"
 keys $W 6
-wait_for $W "Will hold: the scoring server"
+wait_for $W "no server is running: s starts one"
 keys $W 7
 wait_for $W "Help: keys and commands"
 # help lines come from the key tables' notes
@@ -112,7 +114,7 @@ wait_for $W "Files ("
 mouse() { tm send-keys -t "$1" -l "$(printf '\033[M%s' "$2")"; }
 mouse $W ' :!'
 mouse $W '#:!'
-wait_for $W "Will hold: the tracked runs"
+wait_for $W "Runs: no store at"
 mouse $W ' &!'
 mouse $W '#&!'
 wait_for $W "Files ("
