@@ -16,7 +16,6 @@
 #include "model.h"
 #include "modeluri.h"
 #include "numfmt.h"
-#include "numtext.h"
 #include "payload.h"
 #include "prep.h"
 #include "scorecard.h"
@@ -43,9 +42,8 @@ static const ll_optspec predict_opts[] = {
 
 #define DEFAULT_CHUNK 65536
 #define MAX_REASONS   1000
-/* Bytes a number takes with its comma at most: ll_numfmt_double's longest text is 24
- * ("-1.2345678901234567e-308"). */
-#define NUM_FIELD_MAX 32
+/* Bytes reserved for a number with its comma: the room ll_numfmt_put asks for. */
+#define NUM_FIELD_MAX (1 + LL_NUMFMT_MAX)
 /* Output written per fwrite. */
 #define OUT_BLOCK ((size_t)1 << 20)
 /* Fewest rows worth a second thread for contributions. */
@@ -500,7 +498,7 @@ static ll_status chunk_explain(pstate *S, chunk *c, ll_error *err)
 
 static inline char *put_num(char *w, double v)
 {
-    return w + ll_numtext_double(v, w);
+    return w + ll_numfmt_put(v, w);
 }
 
 /* The columns added to one row: probability, label, then score, reasons, contributions as

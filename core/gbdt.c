@@ -2117,6 +2117,13 @@ static int gb_jget_field(const cJSON *obj, const char *name, double *out)
     return it && gb_jget(it, out);
 }
 
+/* A node index or feature number read from JSON converts to int32 without overflow (NaN and
+ * infinities do not). */
+static int gb_int32_ok(double v)
+{
+    return v >= -2147483648.0 && v <= 2147483647.0;
+}
+
 /* Check that nodes reachable from the root form a tree (each visited once, children valid, features
  * below nfeat). Returns 0 when valid. */
 static int gb_check_tree(const ll_tree *t, int nfeat, int need_all)
@@ -2186,9 +2193,9 @@ static void gb_params_from_json(const cJSON *o, ll_gbdt_params *p)
     double v;
     ll_gbdt_params_default(p);
     if (!o) return;
-    if (gb_jget_field(o, "n_estimators", &v)) p->n_estimators = (int)v;
+    if (gb_jget_field(o, "n_estimators", &v) && gb_int32_ok(v)) p->n_estimators = (int)v;
     if (gb_jget_field(o, "eta", &v)) p->eta = v;
-    if (gb_jget_field(o, "max_depth", &v)) p->max_depth = (int)v;
+    if (gb_jget_field(o, "max_depth", &v) && gb_int32_ok(v)) p->max_depth = (int)v;
     if (gb_jget_field(o, "min_child_weight", &v)) p->min_child_weight = v;
     if (gb_jget_field(o, "lambda", &v)) p->lambda = v;
     if (gb_jget_field(o, "alpha", &v)) p->alpha = v;
@@ -2196,11 +2203,12 @@ static void gb_params_from_json(const cJSON *o, ll_gbdt_params *p)
     if (gb_jget_field(o, "subsample", &v)) p->subsample = v;
     if (gb_jget_field(o, "colsample_bytree", &v)) p->colsample_bytree = v;
     if (gb_jget_field(o, "scale_pos_weight", &v)) p->scale_pos_weight = v;
-    if (gb_jget_field(o, "max_bin", &v)) p->max_bin = (int)v;
-    if (gb_jget_field(o, "early_stopping_rounds", &v)) p->early_stopping_rounds = (int)v;
+    if (gb_jget_field(o, "max_bin", &v) && gb_int32_ok(v)) p->max_bin = (int)v;
+    if (gb_jget_field(o, "early_stopping_rounds", &v) && gb_int32_ok(v))
+        p->early_stopping_rounds = (int)v;
     if (gb_jget_field(o, "base_score", &v)) p->base_score = v;
-    if (gb_jget_field(o, "max_cat_to_onehot", &v)) p->max_cat_to_onehot = (int)v;
-    if (gb_jget_field(o, "threads", &v)) p->threads = (int)v;
+    if (gb_jget_field(o, "max_cat_to_onehot", &v) && gb_int32_ok(v)) p->max_cat_to_onehot = (int)v;
+    if (gb_jget_field(o, "threads", &v) && gb_int32_ok(v)) p->threads = (int)v;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "seed");
     if (cJSON_IsString(s) && s->valuestring) p->seed = strtoull(s->valuestring, NULL, 10);
     if (p->threads < 1 || p->threads > 64) p->threads = 2;
@@ -2329,6 +2337,9 @@ static ll_status gb_tree_from_json(const cJSON *tj, int nfeat, ll_tree *t, ll_er
             if (!gb_jget(it[k], &v[k]))
                 return ll_error_set(err, LL_EPARSE, "gbdt model: tree %d node %d: bad number", ti,
                                     i);
+        if (!gb_int32_ok(v[0]) || !gb_int32_ok(v[1]) || !gb_int32_ok(v[2]))
+            return ll_error_set(err, LL_EPARSE, "gbdt model: tree %d node %d: bad node index", ti,
+                                i);
         nd.left = (int32_t)v[0];
         nd.right = (int32_t)v[1];
         nd.feature = (int32_t)v[2];
@@ -2387,7 +2398,8 @@ ll_status ll_gbdt_from_json(const cJSON *j, ll_gbdt **out, ll_error *err)
     }
     m->base_score = v;
     m->base_margin = gb_prob_to_margin(v);
-    m->best_iteration = gb_jget_field(j, "best_iteration", &v) ? (int)v : ntrees - 1;
+    m->best_iteration =
+        gb_jget_field(j, "best_iteration", &v) && gb_int32_ok(v) ? (int)v : ntrees - 1;
     m->has_bins = gb_jget_field(j, "has_bins", &v) && v != 0;
     const cJSON *names = gb_jarr(j, "feature_names", nfeat);
     const cJSON *cats = gb_jarr(j, "is_cat", nfeat);
@@ -2718,6 +2730,11 @@ static ll_status gb_xgb_tree_in(const cJSON *tj, int nfeat, ll_tree *t, int ti, 
             st = ll_error_set(err, LL_EPARSE, "XGBoost model: tree %d node %d: bad number", ti, i);
             break;
         }
+        if (!gb_int32_ok(l) || !gb_int32_ok(r) || !gb_int32_ok(f)) {
+            st = ll_error_set(err, LL_EPARSE, "XGBoost model: tree %d node %d: bad node index", ti,
+                              i);
+            break;
+        }
         nd.left = l < 0 ? -1 : (int32_t)l;
         nd.right = r < 0 ? -1 : (int32_t)r;
         nd.feature = nd.left < 0 ? -1 : (int32_t)f;
@@ -2742,7 +2759,7 @@ static ll_status gb_xgb_tree_in(const cJSON *tj, int nfeat, ll_tree *t, int ti, 
             cJSON_ArrayForEach(cn, cnodes)
             {
                 double node, seg, size;
-                if (gb_jget(cn, &node) && (int)node == i && csegs && csizes &&
+                if (gb_jget(cn, &node) && node == i && csegs && csizes &&
                     gb_jget(cJSON_GetArrayItem(csegs, k), &seg) &&
                     gb_jget(cJSON_GetArrayItem(csizes, k), &size) && seg >= 0 && size >= 1 &&
                     seg + size <= ncatv) {

@@ -292,10 +292,10 @@ ll_status ll_model_params_parse(ll_model_params *p, const char *assignment, ll_e
     return ll_model_params_set(p, key, eq + 1, err);
 }
 
-static void to_gbdt(const ll_model_params *p, ll_gbdt_params *g)
+#define GET(name) ll_model_params_get(p, name)
+void ll_model_params_to_gbdt(const ll_model_params *p, ll_gbdt_params *g)
 {
     ll_gbdt_params_default(g);
-#define GET(name) ll_model_params_get(p, name)
     g->n_estimators = (int)GET("n_estimators");
     g->eta = GET("eta");
     g->max_depth = (int)GET("max_depth");
@@ -313,7 +313,7 @@ static void to_gbdt(const ll_model_params *p, ll_gbdt_params *g)
     g->seed = (uint64_t)GET("seed");
 }
 
-static void to_forest(const ll_model_params *p, ll_forest_params *f)
+void ll_model_params_to_forest(const ll_model_params *p, ll_forest_params *f)
 {
     ll_forest_params_default(f);
     f->n_trees = (int)GET("n_trees");
@@ -326,7 +326,7 @@ static void to_forest(const ll_model_params *p, ll_forest_params *f)
     f->seed = (uint64_t)GET("seed");
 }
 
-static void to_logreg(const ll_model_params *p, ll_logreg_params *l)
+void ll_model_params_to_logreg(const ll_model_params *p, ll_logreg_params *l)
 {
     ll_logreg_params_default(l);
     l->C = GET("C");
@@ -334,8 +334,8 @@ static void to_logreg(const ll_model_params *p, ll_logreg_params *l)
     l->tol = GET("tol");
     l->class_weight = GET("class_weight") == 1 ? LL_CLASS_WEIGHT_BALANCED : LL_CLASS_WEIGHT_NONE;
     l->threads = (int)GET("threads");
-#undef GET
 }
+#undef GET
 
 ll_status ll_model_params_check(const ll_model_params *p, ll_error *err)
 {
@@ -355,15 +355,15 @@ ll_status ll_model_params_check(const ll_model_params *p, ll_error *err)
     int bad = 0;
     if (p->kind == LL_MODEL_GBDT) {
         ll_gbdt_params g;
-        to_gbdt(p, &g);
+        ll_model_params_to_gbdt(p, &g);
         bad = ll_gbdt_params_check(&g, msg, sizeof msg);
     } else if (p->kind == LL_MODEL_FOREST) {
         ll_forest_params f;
-        to_forest(p, &f);
+        ll_model_params_to_forest(p, &f);
         bad = ll_forest_params_check(&f, msg, sizeof msg);
     } else {
         ll_logreg_params l;
-        to_logreg(p, &l);
+        ll_model_params_to_logreg(p, &l);
         const char *m = ll_logreg_params_check(&l);
         if (m) {
             snprintf(msg, sizeof msg, "%s", m);
@@ -546,18 +546,18 @@ ll_status ll_model_fit(ll_model_kind kind, const ll_model_params *params, const 
         if ((st = ll_prep_design(m->prep, train, &dt, err))) goto done;
         if (valid && (st = ll_prep_design(m->prep, valid, &dv, err))) goto done;
         ll_logreg_params lp;
-        to_logreg(&m->params, &lp);
+        ll_model_params_to_logreg(&m->params, &lp);
         st = ll_logreg_fit(&dt, y, &lp, valid ? &dv : NULL, yv, cb, ud, cancel, &m->logreg, err);
     } else {
         if ((st = ll_prep_binned(m->prep, train, &bt, err))) goto done;
         if (valid && (st = ll_prep_binned(m->prep, valid, &bv, err))) goto done;
         if (kind == LL_MODEL_GBDT) {
             ll_gbdt_params gp;
-            to_gbdt(&m->params, &gp);
+            ll_model_params_to_gbdt(&m->params, &gp);
             st = ll_gbdt_fit(&bt, y, valid ? &bv : NULL, yv, &gp, cb, ud, cancel, &m->gbdt, err);
         } else {
             ll_forest_params fp;
-            to_forest(&m->params, &fp);
+            ll_model_params_to_forest(&m->params, &fp);
             st =
                 ll_forest_fit(&bt, y, valid ? &bv : NULL, yv, &fp, cb, ud, cancel, &m->forest, err);
         }
@@ -982,11 +982,21 @@ ll_status ll_model_save_ex(const ll_model *m, const char *dir, const char *artif
         if ((st = ll_prep_binned_meta(m->prep, &meta, err))) return st;
         char tmp[4200];
         snprintf(path, sizeof path, "%s/model.xgb.json", dir);
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        /* a dot name, as every temporary file of the store: artifact listings skip it */
+        snprintf(tmp, sizeof tmp, "%s/.model.xgb.json.%ld.0.tmp", dir, (long)getpid());
+        errno = 0;
         st = ll_gbdt_export_xgboost(m->gbdt, &meta, tmp, err);
+        int e = errno;
         ll_binned_free(&meta);
         if (st) {
             unlink(tmp);
+            /* the exporter's message names the file; a full disk or file size limit is the
+             * one cause worth adding (nothing else it calls leaves these errno values) */
+            if (st == LL_EIO && err && (e == ENOSPC || e == EFBIG || e == EDQUOT)) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                ll_error_set(err, st, "%.900s: %s", msg, strerror(e));
+            }
             return st;
         }
         if ((st = commit_tmp(tmp, path, err))) return st;
@@ -1052,6 +1062,22 @@ static ll_status import_xgboost(const char *path, ll_model **out, ll_error *err)
     return LL_OK;
 }
 
+/* Columns of the plan's design matrix: one per numeric feature, categories + other + missing
+ * per categorical one (what a logistic regression on this plan has weights for). */
+static long design_width(const ll_prep *p)
+{
+    const double *means, *stds;
+    int pnum;
+    ll_prep_design_scaling(p, &means, &stds, &pnum);
+    long w = pnum;
+    for (int g = 0; g < ll_prep_nfeat(p) - pnum; g++) {
+        int ncat = 0;
+        ll_prep_categories(p, ll_prep_design_cat_feature(p, g), &ncat);
+        w += ncat + 2;
+    }
+    return w;
+}
+
 static ll_status load_json_model(const cJSON *j, const char *path, ll_model **out, ll_error *err)
 {
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(j, "format");
@@ -1090,6 +1116,10 @@ static ll_status load_json_model(const cJSON *j, const char *path, ll_model **ou
         if (lf != nf)
             st = ll_error_set(err, LL_EPARSE,
                               "model.json: the model has %d features but the plan %d", lf, nf);
+        else if (m->logreg && ll_logreg_nweights(m->logreg) != design_width(m->prep))
+            st = ll_error_set(err, LL_EPARSE,
+                              "model.json: the model has %d weights but the plan's design %ld",
+                              ll_logreg_nweights(m->logreg), design_width(m->prep));
     }
     if (st) {
         if (!err->file[0]) snprintf(err->file, sizeof err->file, "%s", path);

@@ -8,6 +8,9 @@
 
 #include "error.h"
 #include "features.h"
+#include "forest.h"
+#include "gbdt.h"
+#include "logreg.h"
 #include "prep.h"
 #include "table.h"
 
@@ -80,6 +83,11 @@ cJSON *ll_model_params_to_json(const ll_model_params *p);
 /* Read parameters of kind from a JSON object (unknown names are ignored, bad values refused). */
 ll_status ll_model_params_from_json(ll_model_kind kind, const cJSON *j, ll_model_params *p,
                                     ll_error *err);
+/* The learner's parameter struct (its defaults, then every model-level value) for p of kind
+ * LL_MODEL_GBDT, LL_MODEL_FOREST or LL_MODEL_LOGREG respectively; what ll_model_fit trains with. */
+void ll_model_params_to_gbdt(const ll_model_params *p, ll_gbdt_params *out);
+void ll_model_params_to_forest(const ll_model_params *p, ll_forest_params *out);
+void ll_model_params_to_logreg(const ll_model_params *p, ll_logreg_params *out);
 
 /* ---------- models ---------- */
 

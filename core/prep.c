@@ -1219,6 +1219,8 @@ ll_status ll_prep_from_json(const cJSON *j, ll_prep **out, ll_error *err)
                             "are required");
     jnum(j, "max_bin", &mb);
     jnum(j, "max_categories", &mc);
+    if (!(mb >= 2 && mb <= 256) || !(mc >= 1 && mc <= LL_PREP_MAX_CATEGORIES))
+        return ll_error_set(err, LL_EPARSE, "feature plan: max_bin or max_categories out of range");
     int nf = cJSON_GetArraySize(feats);
     if (nf < 1) return ll_error_set(err, LL_EPARSE, "feature plan: no features");
     ll_prep *p = calloc(1, sizeof *p);

@@ -449,52 +449,6 @@ int ll_tune_value_parse(const ll_tune_space *s, int d, const char *text, double 
 
 /* ---------- learner parameters ---------- */
 
-/* The learners' parameter structs from the model-level table (as ll_model_fit fills them). */
-#define GET(name) ll_model_params_get(p, name)
-static void to_gbdt(const ll_model_params *p, ll_gbdt_params *g)
-{
-    ll_gbdt_params_default(g);
-    g->n_estimators = (int)GET("n_estimators");
-    g->eta = GET("eta");
-    g->max_depth = (int)GET("max_depth");
-    g->min_child_weight = GET("min_child_weight");
-    g->lambda = GET("lambda");
-    g->alpha = GET("alpha");
-    g->gamma = GET("gamma");
-    g->subsample = GET("subsample");
-    g->colsample_bytree = GET("colsample_bytree");
-    g->scale_pos_weight = GET("scale_pos_weight");
-    g->max_bin = (int)GET("max_bin");
-    g->early_stopping_rounds = (int)GET("early_stopping_rounds");
-    g->max_cat_to_onehot = (int)GET("max_cat_to_onehot");
-    g->threads = (int)GET("threads");
-    g->seed = (uint64_t)GET("seed");
-}
-
-static void to_forest(const ll_model_params *p, ll_forest_params *f)
-{
-    ll_forest_params_default(f);
-    f->n_trees = (int)GET("n_trees");
-    f->max_depth = (int)GET("max_depth");
-    f->min_samples_leaf = (int)GET("min_samples_leaf");
-    f->max_features = GET("max_features");
-    f->bootstrap = GET("bootstrap") != 0;
-    f->class_weight_balanced = GET("class_weight") == 1;
-    f->threads = (int)GET("threads");
-    f->seed = (uint64_t)GET("seed");
-}
-
-static void to_logreg(const ll_model_params *p, ll_logreg_params *l)
-{
-    ll_logreg_params_default(l);
-    l->C = GET("C");
-    l->max_iter = (int)GET("max_iter");
-    l->tol = GET("tol");
-    l->class_weight = GET("class_weight") == 1 ? LL_CLASS_WEIGHT_BALANCED : LL_CLASS_WEIGHT_NONE;
-    l->threads = (int)GET("threads");
-}
-#undef GET
-
 /* The parameter counting a fit's iterations (the steps of a learning curve). */
 static const char *iteration_param(ll_model_kind kind)
 {
@@ -719,21 +673,21 @@ static ll_status fit_fold(const study *s, int k, const ll_model_params *p, fit_c
     ll_status st;
     if (o->kind == LL_MODEL_GBDT) {
         ll_gbdt_params gp;
-        to_gbdt(p, &gp);
+        ll_model_params_to_gbdt(p, &gp);
         ll_gbdt *m = NULL;
         st = ll_gbdt_fit(&f->btr, f->ytr, bva, yva, &gp, cb, c, o->cancel, &m, err);
         if (!st) ll_gbdt_predict_binned(m, &f->bva, prob);
         if (m) ll_gbdt_free(m);
     } else if (o->kind == LL_MODEL_FOREST) {
         ll_forest_params fp;
-        to_forest(p, &fp);
+        ll_model_params_to_forest(p, &fp);
         ll_forest *m = NULL;
         st = ll_forest_fit(&f->btr, f->ytr, bva, yva, &fp, cb, c, o->cancel, &m, err);
         if (!st) ll_forest_predict_binned(m, &f->bva, prob);
         ll_forest_free(m);
     } else {
         ll_logreg_params lp;
-        to_logreg(p, &lp);
+        ll_model_params_to_logreg(p, &lp);
         ll_logreg *m = NULL;
         st = ll_logreg_fit(&f->dtr, f->ytr, &lp, dva, yva, cb, c, o->cancel, &m, err);
         if (!st) st = ll_logreg_predict(m, &f->dva, prob);

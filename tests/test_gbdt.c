@@ -1082,6 +1082,88 @@ static int cleanup(void **state)
     return 0;
 }
 
+/* ---- out-of-range numbers in model files (found by tests/fuzz/fuzz_gbdt_json, fuzz_xgboost) */
+
+static ll_status gbdt_section(const char *root_left, const char *extra, ll_gbdt **m)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"type\":\"gbdt\",\"version\":1,\"nfeat\":1,\"feature_names\":[\"x\"],"
+             "\"is_cat\":[0],\"base_score\":0.5,\"has_bins\":0%s,\"trees\":[{"
+             "\"left\":[%s,-1,-1],\"right\":[2,-1,-1],\"feature\":[0,0,0],"
+             "\"default_left\":[1,0,0],\"is_cat\":[0,0,0],\"split_bin\":[0,0,0],"
+             "\"threshold\":[0.5,0,0],\"value\":[0,-1,1],\"gain\":[1,0,0],\"cover\":[2,1,1],"
+             "\"categories\":[[],[],[]]}]}",
+             extra, root_left);
+    cJSON *j = cJSON_Parse(text);
+    assert_non_null(j);
+    ll_error err;
+    *m = NULL;
+    ll_status st = ll_gbdt_from_json(j, m, &err);
+    cJSON_Delete(j);
+    return st;
+}
+
+static ll_status xgb_file(const char *left, const char *split_type, const char *cat_nodes,
+                          ll_gbdt **m)
+{
+    char path[128];
+    tmp_path("range.json", path, sizeof path);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "{\"learner\":{\"attributes\":{},\"feature_names\":[\"x\"],\"feature_types\":[\"c\"],"
+            "\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{\"gbtree_model_param\":"
+            "{\"num_parallel_tree\":\"1\",\"num_trees\":\"1\"},\"tree_info\":[0],\"trees\":[{"
+            "\"base_weights\":[0,-1,1],\"categories\":[1],\"categories_nodes\":[%s],"
+            "\"categories_segments\":[0],\"categories_sizes\":[1],\"default_left\":[1,0,0],"
+            "\"id\":0,\"left_children\":[%s,-1,-1],\"loss_changes\":[1,0,0],"
+            "\"parents\":[2147483647,0,0],\"right_children\":[2,-1,-1],"
+            "\"split_conditions\":[0.5,-1,1],\"split_indices\":[0,0,0],\"split_type\":[%s,0,0],"
+            "\"sum_hessian\":[2,1,1],\"tree_param\":{\"num_deleted\":\"0\",\"num_feature\":\"1\","
+            "\"num_nodes\":\"3\",\"size_leaf_vector\":\"0\"}}]}},"
+            "\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":\"0\","
+            "\"num_feature\":\"1\",\"num_target\":\"1\"},"
+            "\"objective\":{\"name\":\"binary:logistic\"}},\"version\":[1,7,4]}",
+            cat_nodes, left, split_type);
+    fclose(f);
+    ll_error err;
+    *m = NULL;
+    return ll_gbdt_import_xgboost(path, m, NULL, NULL, &err);
+}
+
+static void test_json_out_of_range_numbers(void **state)
+{
+    (void)state;
+    ll_gbdt *m;
+    /* node indexes that do not fit an int are refused, not converted (undefined behaviour) */
+    assert_int_equal(gbdt_section("1", "", &m), LL_OK);
+    ll_gbdt_free(m);
+    assert_int_equal(gbdt_section("1e300", "", &m), LL_EPARSE);
+    assert_null(m);
+    assert_int_equal(gbdt_section("-1e300", "", &m), LL_EPARSE);
+    /* integer parameters and best_iteration out of range are ignored */
+    assert_int_equal(gbdt_section("1",
+                                  ",\"best_iteration\":1e300,\"params\":{\"n_estimators\":1e300,"
+                                  "\"max_depth\":-1e300,\"threads\":1e20}",
+                                  &m),
+                     LL_OK);
+    assert_int_equal(ll_gbdt_best_iteration(m), 0);
+    assert_int_equal(ll_gbdt_params_of(m)->threads, 2);
+    ll_gbdt_free(m);
+
+    assert_int_equal(xgb_file("1", "0", "0", &m), LL_OK);
+    ll_gbdt_free(m);
+    assert_int_equal(xgb_file("1e21", "0", "0", &m), LL_EPARSE);
+    assert_null(m);
+    /* a categorical split whose categories_nodes entry is no node number */
+    ll_status st = xgb_file("1", "1", "1e21", &m);
+    assert_true(st == LL_OK || st == LL_EPARSE);
+    ll_gbdt_free(m);
+    assert_int_equal(xgb_file("1", "1", "0", &m), LL_OK);
+    ll_gbdt_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1101,6 +1183,7 @@ int main(void)
         cmocka_unit_test(test_xgboost_scores_lendlab_model),
         cmocka_unit_test(test_xgboost_model_imported),
         cmocka_unit_test(test_xgboost_training_fidelity),
+        cmocka_unit_test(test_json_out_of_range_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, cleanup);
 }

@@ -108,6 +108,48 @@ static void test_param_defaults_match_learners(void **state)
     assert_string_equal(ll_model_kind_name(LL_MODEL_FOREST), "forest");
 }
 
+static void test_params_to_learners(void **state)
+{
+    (void)state;
+    ll_model_params p;
+    ll_error err;
+    ll_model_params_default(LL_MODEL_GBDT, &p);
+    const char *gset[] = {"n_estimators=77",      "eta=0.05",       "max_depth=3", "subsample=0.8",
+                          "scale_pos_weight=4.5", "seed=4000000000"};
+    for (size_t i = 0; i < sizeof gset / sizeof *gset; i++)
+        assert_int_equal(ll_model_params_parse(&p, gset[i], &err), LL_OK);
+    ll_gbdt_params g;
+    ll_model_params_to_gbdt(&p, &g);
+    assert_int_equal(g.n_estimators, 77);
+    assert_true(g.eta == 0.05 && g.subsample == 0.8 && g.scale_pos_weight == 4.5);
+    assert_int_equal(g.max_depth, 3);
+    assert_true(g.seed == 4000000000ULL);
+    assert_true(g.lambda == ll_model_params_get(&p, "lambda")); /* untouched: the default */
+
+    ll_model_params_default(LL_MODEL_FOREST, &p);
+    const char *fset[] = {"n_trees=12", "bootstrap=false", "class_weight=balanced",
+                          "max_features=0.25"};
+    for (size_t i = 0; i < sizeof fset / sizeof *fset; i++)
+        assert_int_equal(ll_model_params_parse(&p, fset[i], &err), LL_OK);
+    ll_forest_params f;
+    ll_model_params_to_forest(&p, &f);
+    assert_int_equal(f.n_trees, 12);
+    assert_false(f.bootstrap);
+    assert_true(f.class_weight_balanced);
+    assert_true(f.max_features == 0.25);
+
+    ll_model_params_default(LL_MODEL_LOGREG, &p);
+    assert_int_equal(ll_model_params_parse(&p, "C=0.125", &err), LL_OK);
+    assert_int_equal(ll_model_params_parse(&p, "class_weight=balanced", &err), LL_OK);
+    ll_logreg_params l;
+    ll_model_params_to_logreg(&p, &l);
+    assert_true(l.C == 0.125);
+    assert_int_equal(l.class_weight, LL_CLASS_WEIGHT_BALANCED);
+    ll_model_params_default(LL_MODEL_LOGREG, &p);
+    ll_model_params_to_logreg(&p, &l);
+    assert_int_equal(l.class_weight, LL_CLASS_WEIGHT_NONE);
+}
+
 static ll_table *load(const char *path)
 {
     ll_table *t = NULL;
@@ -356,17 +398,80 @@ static void test_man_page_lists_parameters(void **state)
     }
 }
 
+/* A logistic regression whose weights do not match its plan's design (here one categorical
+ * level more) is refused at load; it used to load and read past the plan's feature arrays
+ * (found by tests/fuzz/fuzz_model). */
+static void test_load_logreg_design_mismatch(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    ll_table *t = ll_table_new(N, NULL);
+    double x[N], y[N];
+    int32_t c[N];
+    static const char *const levels[] = {"a", "b", "c"};
+    for (int i = 0; i < N; i++) {
+        x[i] = (i * 37) % 101 / 10.0;
+        c[i] = i % 3;
+        y[i] = (x[i] + c[i] * 2 + i % 5) > 8;
+    }
+    ll_table_add_numeric(t, "x", LL_COL_NUMERIC, x);
+    ll_table_add_categorical(t, "c", c, levels, 3);
+    ll_table_add_numeric(t, "y", LL_COL_NUMERIC, y);
+    ll_model *m = NULL;
+    ll_error err;
+    ll_status st =
+        ll_model_fit(LL_MODEL_LOGREG, NULL, t, NULL, "y", NULL, NULL, NULL, NULL, &m, &err);
+    if (st) fail_msg("fit: %s", err.msg);
+    char dir[] = "/tmp/test_model.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(ll_model_save(m, dir, &err), LL_OK);
+    ll_model_free(m);
+    ll_table_free(t);
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char text[1 << 16];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = 0;
+    cJSON *j = cJSON_Parse(text);
+    assert_non_null(j);
+    cJSON *lr = cJSON_GetObjectItemCaseSensitive(j, "model");
+    cJSON *levels_j = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(lr, "cat_levels"), 0);
+    assert_non_null(levels_j);
+    cJSON_SetNumberValue(levels_j, levels_j->valuedouble + 1);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(lr, "coef"), cJSON_CreateNumber(0.5));
+    char *out = cJSON_PrintUnformatted(j);
+    f = fopen(path, "w");
+    fputs(out, f);
+    fclose(f);
+    free(out);
+    cJSON_Delete(j);
+
+    m = NULL;
+    assert_int_equal(ll_model_load(dir, &m, &err), LL_EPARSE);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "weights"));
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_param_errors_list_valid_keys),
         cmocka_unit_test(test_param_defaults_match_learners),
+        cmocka_unit_test(test_params_to_learners),
         cmocka_unit_test(test_man_page_lists_parameters),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_round_trip_logreg),
         cmocka_unit_test(test_round_trip_forest),
         cmocka_unit_test(test_round_trip_gbdt),
         cmocka_unit_test(test_xgboost_import),
+        cmocka_unit_test(test_load_logreg_design_mismatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

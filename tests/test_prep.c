@@ -562,6 +562,39 @@ static void test_binning_big_table_matches_search(void **state)
     free(tv);
 }
 
+/* max_bin and max_categories out of their ranges (even of int's) are refused when a plan is
+ * read; converting 1e300 to int was undefined behaviour (found by tests/fuzz/fuzz_model). */
+static void test_json_settings_out_of_range(void **state)
+{
+    (void)state;
+    static const char *const fmt =
+        "{\"schema\":1,\"target\":\"y\",\"positive_label\":\"1\",\"negative_label\":\"0\","
+        "\"max_bin\":%s,\"max_categories\":%s,\"features\":[{\"name\":\"x\","
+        "\"type\":\"numeric\",\"cuts\":[1,2]}]}";
+    static const char *const cases[][3] = {
+        {"16", "254", "ok"}, {"1e300", "254", ""}, {"-1e300", "254", ""},
+        {"16", "1e300", ""}, {"1", "254", ""},     {"257", "254", ""},
+        {"16", "0", ""},     {"16", "255", ""},    {"256", "1", "ok"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[512];
+        snprintf(text, sizeof text, fmt, cases[i][0], cases[i][1]);
+        cJSON *j = cJSON_Parse(text);
+        assert_non_null(j);
+        ll_prep *p = NULL;
+        ll_error err;
+        ll_status st = ll_prep_from_json(j, &p, &err);
+        cJSON_Delete(j);
+        if (cases[i][2][0]) {
+            assert_int_equal(st, LL_OK);
+            ll_prep_free(p);
+        } else {
+            assert_int_equal(st, LL_EPARSE);
+            assert_null(p);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_split_is_stratified),
         cmocka_unit_test(test_boolean_is_numeric),
         cmocka_unit_test(test_binning_big_table_matches_search),
+        cmocka_unit_test(test_json_settings_out_of_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

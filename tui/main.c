@@ -52,6 +52,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit makes write() fail with EFBIG, reported */
 
     const char *store = getenv("LENDLAB_STORE");
     const char *store_opt = NULL; /* --store as given, for the workbench's own precedence */
