@@ -19,7 +19,7 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libcsv-dev libcjson-dev \
             libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev libyaml-dev tmux clang \
             libclang-rt-14-dev clang-format cppcheck valgrind mandoc curl python3 \
             python3-xgboost python3-sklearn python3-scipy python3-pandas python3-numpy \
-            python3-yaml time wrk hyperfine
+            python3-yaml time wrk hyperfine locales
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 TUI_SRC  := $(sort $(wildcard tui/*.c))
@@ -35,7 +35,7 @@ UI_OBJ   := $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
 BIN      := $(BUILD)/lendlab
 SRC_ALL  := $(CORE_SRC) $(TUI_SRC) $(TEST_SRC) $(wildcard core/*.h tui/*.h tests/*.h bench/*.c)
 
-.PHONY: all deps run test unit integration asan lint format install clean bench help
+.PHONY: all deps run test unit integration asan valgrind lint format install clean bench help
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -52,6 +52,11 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "all build and test dependencies are installed"; fi
+	@# a comma-decimal locale lets the tests prove that numbers never follow LC_NUMERIC
+	@if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$$' && [ -f /etc/locale.gen ] && \
+	    [ "$$(id -u)" = 0 ] && command -v locale-gen >/dev/null; then \
+	  sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen && locale-gen >/dev/null; \
+	fi
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -97,6 +102,15 @@ asan:
 	@LENDLAB_FAULT_ITERS=$${LENDLAB_FAULT_ITERS:-50} $(MAKE) --no-print-directory BUILD=build-asan CC=clang \
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  unit integration
+
+# The core's unit tests under valgrind's memcheck: no errors and no leaks.
+VALGRIND_TESTS ?= $(filter-out $(BUILD)/tests/test_tui_%,$(TEST_BIN))
+valgrind: $(VALGRIND_TESTS)
+	@cd tests && fail=0; for t in $(VALGRIND_TESTS:$(BUILD)/%=../$(BUILD)/%); do \
+	  echo "== valgrind $$t"; \
+	  valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+	    --error-exitcode=99 $$t >/dev/null 2>../$(BUILD)/valgrind.log || { fail=1; cat ../$(BUILD)/valgrind.log; }; \
+	done; exit $$fail
 
 lint:
 	clang-format --dry-run --Werror $(SRC_ALL)

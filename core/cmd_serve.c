@@ -28,8 +28,15 @@ static const ll_optspec serve_opts[] = {
     {"reload-interval", 0, LL_OPT_DOUBLE, "S",
      "seconds between checks of the alias for a new version (default 2)"},
     {"port-file", 0, LL_OPT_STRING, "FILE", "write the port listened on to FILE"},
-    {"timeout", 0, LL_OPT_INT, "S", "close idle connections after S seconds (default 30)"},
-    {"max-connections", 0, LL_OPT_INT, "N", "concurrent connections (default 1024)"},
+    {"timeout", 0, LL_OPT_INT, "S",
+     "close idle connections after S seconds, 0 = never (default 30)"},
+    {"read-timeout", 0, LL_OPT_INT, "S",
+     "close a connection whose request header takes over S seconds, or whose body then arrives "
+     "slower than 1 KiB/s; 0 = never (default 10)"},
+    {"max-connections", 0, LL_OPT_INT, "N",
+     "concurrent connections; near N, idle ones are closed to make room (default 1024)"},
+    {"max-connections-per-ip", 0, LL_OPT_INT, "N",
+     "concurrent connections from one address, 0 = no limit (default 256)"},
     {"drain", 0, LL_OPT_DOUBLE, "S",
      "at shutdown, wait up to S seconds for requests in flight (default 30)"},
 };
@@ -114,17 +121,21 @@ static int exec_serve(const ll_cmd_ctx *ctx, const ll_args *a)
     long port = ll_args_int(a, "port", 5001), threads = ll_args_int(a, "threads", 2);
     long max_body = ll_args_int(a, "max-body", (long)o.max_body);
     long timeout = ll_args_int(a, "timeout", 30), maxconn = ll_args_int(a, "max-connections", 1024);
+    long read_timeout = ll_args_int(a, "read-timeout", (long)o.read_timeout_s),
+         per_ip = ll_args_int(a, "max-connections-per-ip", (long)o.max_per_ip);
     double interval = ll_args_double(a, "reload-interval", 2),
            drain = ll_args_double(a, "drain", 30);
-    const char *bad = port < 0 || port > 65535          ? "--port must be in 0..65535"
-                      : threads < 1 || threads > 256    ? "--threads must be in 1..256"
-                      : max_body < 1024                 ? "--max-body must be at least 1024"
-                      : timeout < 0 || timeout > 86400  ? "--timeout must be in 0..86400"
-                      : maxconn < 1 || maxconn > 100000 ? "--max-connections must be in 1..100000"
-                      : !(interval > 0 && interval <= 86400)
-                          ? "--reload-interval must be in (0, 86400]"
-                      : !(drain >= 0 && drain <= 86400) ? "--drain must be in [0, 86400]"
-                                                        : NULL;
+    const char *bad =
+        port < 0 || port > 65535                   ? "--port must be in 0..65535"
+        : threads < 1 || threads > 256             ? "--threads must be in 1..256"
+        : max_body < 1024                          ? "--max-body must be at least 1024"
+        : timeout < 0 || timeout > 86400           ? "--timeout must be in 0..86400"
+        : maxconn < 1 || maxconn > 100000          ? "--max-connections must be in 1..100000"
+        : read_timeout < 0 || read_timeout > 86400 ? "--read-timeout must be in 0..86400"
+        : per_ip < 0 || per_ip > 100000            ? "--max-connections-per-ip must be in 0..100000"
+        : !(interval > 0 && interval <= 86400)     ? "--reload-interval must be in (0, 86400]"
+        : !(drain >= 0 && drain <= 86400)          ? "--drain must be in [0, 86400]"
+                                                   : NULL;
     if (bad) {
         fprintf(ctx->err, "lendlab serve: %s\n", bad);
         return LL_EXIT_USAGE;
@@ -134,6 +145,8 @@ static int exec_serve(const ll_cmd_ctx *ctx, const ll_args *a)
     o.max_body = (size_t)max_body;
     o.timeout_s = (unsigned)timeout;
     o.max_connections = (unsigned)maxconn;
+    o.read_timeout_s = (unsigned)read_timeout;
+    o.max_per_ip = (unsigned)per_ip;
 
     ll_error err;
     ll_error_clear(&err);
@@ -207,7 +220,8 @@ const ll_cmd_entry ll_cmd_serve = {
     "--reload-interval seconds and a new version is swapped in without failing a request.\n"
     "The line 'listening on http://HOST:PORT' goes to standard error once the server\n"
     "listens. SIGTERM or SIGINT stops accepting connections, lets requests in flight finish\n"
-    "and exits 0. See lendlab-serve(1).",
+    "and exits 0. Slow or idle clients are bounded by --timeout, --read-timeout,\n"
+    "--max-connections and --max-connections-per-ip. See lendlab-serve(1).",
     serve_opts,
     sizeof serve_opts / sizeof *serve_opts,
     0,

@@ -66,6 +66,45 @@ static void sb_putc(sbuf *b, char c)
     sb_put(b, &c, 1);
 }
 
+/* Length of the UTF-8 sequence starting s (n bytes available), 0 when it is not one (RFC 3629:
+ * no overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t k;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        k = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        k = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        k = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < k || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < k; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return k;
+}
+
+/* Offset of the first byte of s that is not valid UTF-8, or n. */
+static size_t utf8_valid_prefix(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = utf8_seq(u + i, n - i);
+        if (!k) return i;
+        i += k;
+    }
+    return n;
+}
+
 int ll_payload_json_string(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
     sbuf b = {*buf, *len, *cap, 0};
@@ -103,8 +142,20 @@ int ll_payload_json_string(char **buf, size_t *len, size_t *cap, const char *s, 
                 el = 4;
                 esc[el++] = hex[c >> 4];
                 esc[el++] = hex[c & 15];
-            } else {
+            } else if (c < 0x80) {
                 esc[el++] = (char)c;
+            } else {
+                /* a JSON text is UTF-8: a byte that does not start a valid sequence (a
+                 * name or value echoed from a malformed request) becomes U+FFFD */
+                size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+                if (k) {
+                    memcpy(esc, s + i, k);
+                    el = k;
+                    i += k - 1;
+                } else {
+                    memcpy(esc, "\\ufffd", 6);
+                    el = 6;
+                }
             }
         }
         if (sb_reserve(&b, el + 1)) break;
@@ -283,8 +334,11 @@ static int param_set(ll_payload_params *pp, const char *key, const cJSON *jv, co
         pp->scale.pdo = v;
         break;
     default:
-        if (!(v >= 0 && v <= MAX_REASONS && v == floor(v))) why = "an integer in 0..1000";
-        pp->reasons = (int)v;
+        /* converted only in range: (int) of 1e300 is undefined */
+        if (!(v >= 0 && v <= MAX_REASONS && v == floor(v)))
+            why = "an integer in 0..1000";
+        else
+            pp->reasons = (int)v;
         break;
     }
     if (why) {
@@ -1257,6 +1311,14 @@ ll_status ll_payload_parse(const ll_prep *p, const char *content_type, const cha
     *out = NULL;
     int kind = content_kind(content_type, resp);
     if (kind < 0) return LL_EINVAL;
+    size_t bad = body ? utf8_valid_prefix(body, len) : len;
+    if (bad < len) {
+        bad_request(resp,
+                    "Invalid input. The body must be UTF-8 text: 'utf-8' codec can't decode "
+                    "byte 0x%02x in position %zu",
+                    (unsigned char)body[bad], bad);
+        return LL_EINVAL;
+    }
     ll_payload_request *r = req_new(p);
     if (!r) {
         oom(resp);

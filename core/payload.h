@@ -53,7 +53,8 @@ const char *ll_payload_output_name(ll_payload_output o);
 /* Parse an /invocations body for plan p. content_type is the request's header (NULL when
  * absent). query holds nquery name/value pairs from the query string (parameters; may be
  * NULL), overridden by a JSON body's "params". On a client error the status is non-zero and
- * resp holds the answer MLflow's scoring server gives (400 JSON error, or 415 text). */
+ * resp holds the answer MLflow's scoring server gives (400 JSON error, or 415 text); a body
+ * that is not UTF-8 is a 400. */
 ll_status ll_payload_parse(const ll_prep *p, const char *content_type, const char *body, size_t len,
                            const char *const *query, size_t nquery, ll_payload_request **out,
                            ll_payload_response *resp);
@@ -81,8 +82,8 @@ void ll_payload_text(ll_payload_response *resp, int status, const char *content_
                      const char *text, size_t len);
 void ll_payload_response_free(ll_payload_response *r);
 
-/* Append s as a JSON string literal (escaped, quotes included) to a malloc'd buffer
- * (*buf, *len, *cap); returns -1 on ENOMEM. */
+/* Append s as a JSON string literal (escaped, quotes included; bytes that are not UTF-8 as
+ * U+FFFD) to a malloc'd buffer (*buf, *len, *cap); returns -1 on ENOMEM. */
 int ll_payload_json_string(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
 
 #endif

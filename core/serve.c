@@ -3,6 +3,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,12 +204,41 @@ static int code_slot(int status)
     return NCODES - 1;
 }
 
+/* Why the server closed a connection itself (libmicrohttpd's idle timeout aside). */
+enum { CLOSE_HEADER, CLOSE_BODY, CLOSE_EVICTED, CLOSE_COUNT };
+static const char *const close_reason[CLOSE_COUNT] = {"header_timeout", "body_timeout", "evicted"};
+
+/* What a connection is doing: waiting for (or reading) a request header, reading a body,
+ * answering. */
+enum { PH_WAIT, PH_BODY, PH_ANSWER };
+
+/* A connection as the sweeper sees it. libmicrohttpd's timeout is an idle timeout that every
+ * byte resets, so a client sending its header a byte a second would keep a connection for
+ * ever; the sweeper enforces deadlines on the whole header and a minimum body rate. */
+typedef struct conn {
+    struct conn *prev, *next; /* the server's list, guarded by its cmu */
+    MHD_socket fd;            /* valid until the close notification, which takes cmu */
+    atomic_int phase;
+    atomic_int kept;     /* a request was answered: the next one waits under timeout_s */
+    atomic_ullong since; /* ns: opened or answered (PH_WAIT), header complete (PH_BODY) */
+    atomic_ullong body;  /* body bytes of the current request */
+    int closing;         /* shut down by the sweeper (cmu) */
+} conn;
+
 struct ll_server {
     struct MHD_Daemon *d;
     ll_serve_options opt;
     int port;
     pthread_mutex_t mu; /* guards cur */
     ll_serve_model *cur;
+    pthread_mutex_t cmu; /* guards conns, nconn, sweep_stop */
+    pthread_cond_t ccv;
+    conn *conns, *conns_tail; /* oldest first */
+    unsigned long nconn;
+    int sweep_stop, sweeping;
+    pthread_t sweeper;
+    MHD_socket listen_fd; /* given back by ll_serve_quiesce, closed by ll_serve_stop */
+    atomic_ulong closed[CLOSE_COUNT];
     atomic_long inflight;
     atomic_int draining;
     atomic_ulong requests[EP_COUNT][NCODES];
@@ -216,6 +249,9 @@ struct ll_server {
     double started_at;
 };
 
+/* Requests that held this much body are followed by malloc_trim. */
+#define TRIM_AFTER ((size_t)1 << 20)
+
 /* Per request state, from the first call of the access handler to the completion callback. */
 typedef struct {
     uint64_t t0;
@@ -225,6 +261,9 @@ typedef struct {
     int post; /* a POST to /invocations: the body is kept */
     char *body;
     size_t len, cap;
+    size_t dropped; /* body bytes not kept (past the limit, or for another endpoint) */
+    int trim;       /* a body buffer of TRIM_AFTER bytes or more was dropped */
+    conn *conn;     /* NULL when untracked */
 } reqctx;
 
 void ll_serve_options_default(ll_serve_options *o)
@@ -235,6 +274,8 @@ void ll_serve_options_default(ll_serve_options *o)
     o->max_body = (size_t)16 << 20;
     o->timeout_s = 30;
     o->max_connections = 1024;
+    o->max_per_ip = 256;
+    o->read_timeout_s = 10;
 }
 
 ll_serve_model *ll_serve_current(ll_server *s)
@@ -357,6 +398,20 @@ static char *metrics_text(ll_server *s, size_t *len)
             "# HELP lendlab_requests_in_flight Requests being handled.\n"
             "# TYPE lendlab_requests_in_flight gauge\nlendlab_requests_in_flight %ld\n",
             atomic_load(&s->inflight));
+    pthread_mutex_lock(&s->cmu);
+    unsigned long open_conns = s->nconn;
+    pthread_mutex_unlock(&s->cmu);
+    fprintf(f,
+            "# HELP lendlab_http_connections_open Client connections open.\n"
+            "# TYPE lendlab_http_connections_open gauge\nlendlab_http_connections_open %lu\n",
+            open_conns);
+    fputs("# HELP lendlab_http_connections_closed_total Connections the server closed itself: "
+          "a header or a body too slow (--read-timeout), or an idle connection closed to make "
+          "room near --max-connections.\n# TYPE lendlab_http_connections_closed_total counter\n",
+          f);
+    for (int r = 0; r < CLOSE_COUNT; r++)
+        fprintf(f, "lendlab_http_connections_closed_total{reason=\"%s\"} %lu\n", close_reason[r],
+                atomic_load(&s->closed[r]));
     fprintf(f,
             "# HELP lendlab_model_reloads_total Times the served model was replaced.\n"
             "# TYPE lendlab_model_reloads_total counter\nlendlab_model_reloads_total %lu\n",
@@ -412,6 +467,138 @@ static char *metrics_text(ll_server *s, size_t *len)
     return buf;
 }
 
+/* ---------- connections: deadlines and room ---------- */
+
+#define NS_PER_S 1000000000.0
+#define SWEEP_MS 100
+
+static conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    ll_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        /* without memory or a descriptor, only libmicrohttpd's idle timeout applies */
+        conn *k = ci ? calloc(1, sizeof *k) : NULL;
+        *socket_context = k;
+        if (!k) return;
+        k->fd = ci->connect_fd;
+        atomic_init(&k->phase, PH_WAIT);
+        atomic_init(&k->kept, 0);
+        atomic_init(&k->since, mono_ns());
+        atomic_init(&k->body, 0);
+        pthread_mutex_lock(&s->cmu);
+        k->prev = s->conns_tail;
+        if (s->conns_tail)
+            s->conns_tail->next = k;
+        else
+            s->conns = k;
+        s->conns_tail = k;
+        s->nconn++;
+        pthread_mutex_unlock(&s->cmu);
+        return;
+    }
+    conn *k = *socket_context;
+    if (!k) return;
+    /* libmicrohttpd closes the descriptor after this returns, so a sweep holding cmu never
+     * shuts down a descriptor that was reused */
+    pthread_mutex_lock(&s->cmu);
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        s->conns = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+    else
+        s->conns_tail = k->prev;
+    s->nconn--;
+    pthread_mutex_unlock(&s->cmu);
+    *socket_context = NULL;
+    free(k);
+}
+
+/* Called with cmu held: the worker thread owning the connection sees the end of its input and
+ * closes it as it would a client's close. */
+static void conn_close(ll_server *s, conn *k, int why)
+{
+    k->closing = 1;
+    shutdown(k->fd, SHUT_RDWR);
+    atomic_fetch_add(&s->closed[why], 1);
+}
+
+static void sweep(ll_server *s)
+{
+    uint64_t now = mono_ns();
+    double rt = s->opt.read_timeout_s, idle = s->opt.timeout_s;
+    unsigned long limit = s->opt.max_connections;
+    /* near the limit, the connections waiting longest for a request make room (as nginx
+     * reuses idle keep-alive connections): from 15/16 of the limit down to 7/8 */
+    unsigned long room = limit / 8 ? limit / 8 : 1;
+    unsigned long high = limit - room / 2, low = limit - room;
+    pthread_mutex_lock(&s->cmu);
+    unsigned long evict = s->nconn >= high ? s->nconn - low : 0;
+    for (conn *k = s->conns; k; k = k->next) {
+        if (k->closing) continue;
+        int phase = atomic_load(&k->phase), why = -1, unread = 0;
+        uint64_t since = atomic_load(&k->since);
+        double age = now > since ? (double)(now - since) / NS_PER_S : 0;
+        if (rt > 0 && phase == PH_WAIT &&
+            (atomic_load(&k->kept) ? idle > 0 && age > idle + rt : age > rt))
+            why = CLOSE_HEADER;
+        else if (rt > 0 && phase == PH_BODY &&
+                 age > rt + (double)atomic_load(&k->body) / LL_SERVE_MIN_BODY_RATE)
+            why = CLOSE_BODY;
+        else if (evict && phase == PH_WAIT && age >= 0.5)
+            why = CLOSE_EVICTED;
+        /* bytes the worker has not read yet: the client sent in time, the server is behind */
+        if (why < 0 || (ioctl(k->fd, FIONREAD, &unread) == 0 && unread > 0)) continue;
+        conn_close(s, k, why);
+        if (why == CLOSE_EVICTED) evict--;
+    }
+    pthread_mutex_unlock(&s->cmu);
+}
+
+static void *sweeper_main(void *arg)
+{
+    ll_server *s = arg;
+    pthread_mutex_lock(&s->cmu);
+    while (!s->sweep_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += SWEEP_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->ccv, &s->cmu, &ts);
+        if (s->sweep_stop) break;
+        pthread_mutex_unlock(&s->cmu);
+        sweep(s);
+        pthread_mutex_lock(&s->cmu);
+    }
+    pthread_mutex_unlock(&s->cmu);
+    return NULL;
+}
+
+/* libmicrohttpd decodes %00 into a NUL that ends the path early ("/ping%00x" would answer as
+ * "/ping"); a path or argument holding one is left encoded, so it matches nothing. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *text)
+{
+    (void)cls;
+    (void)c;
+    for (const char *p = text; (p = strchr(p, '%')); p++)
+        if (p[1] == '0' && p[2] == '0') return strlen(text);
+    return MHD_http_unescape(text);
+}
+
 /* ---------- the HTTP side ---------- */
 
 static int route(const char *url)
@@ -441,6 +628,7 @@ static enum MHD_Result queue(ll_server *s, struct MHD_Connection *c, reqctx *rq,
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     rq->status = r->status;
+    if (rq->conn) atomic_store(&rq->conn->phase, PH_ANSWER);
     return ret;
 }
 
@@ -564,6 +752,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         rq->endpoint = route(url);
         atomic_fetch_add(&s->inflight, 1);
         *con_cls = rq;
+        if ((rq->conn = conn_of(c))) {
+            atomic_store(&rq->conn->body, 0);
+            atomic_store(&rq->conn->since, rq->t0);
+            atomic_store(&rq->conn->phase, PH_BODY);
+        }
         rq->post = rq->endpoint == EP_INVOCATIONS && !strcmp(method, MHD_HTTP_METHOD_POST);
         /* answering now would make libmicrohttpd close the connection (it cannot know
          * whether a body follows), so every answer waits for the next call */
@@ -594,9 +787,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (rq->too_big || !rq->post) return MHD_YES;
+        if (rq->conn) atomic_fetch_add(&rq->conn->body, n);
+        if (rq->too_big || !rq->post) {
+            /* the answer (413, or another endpoint's) waits for the end of the body; one
+             * running on for --max-body bytes past the limit is not worth reading to its end */
+            rq->dropped += n;
+            return rq->dropped > s->opt.max_body ? MHD_NO : MHD_YES;
+        }
         if (rq->len + n > s->opt.max_body) {
             rq->too_big = 1;
+            rq->dropped = 0;
+            rq->trim = rq->cap >= TRIM_AFTER;
             free(rq->body);
             rq->body = NULL;
             rq->len = rq->cap = 0;
@@ -615,6 +816,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         rq->body[rq->len] = '\0';
         return MHD_YES;
     }
+    /* the whole request is in: scoring time is the server's, not the client's */
+    if (rq->conn) atomic_store(&rq->conn->phase, PH_ANSWER);
     if (!rq->post) return answer_simple(s, c, rq, method, url);
     return answer_invocation(s, c, rq);
 }
@@ -622,12 +825,18 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)c;
     (void)toe;
     ll_server *s = cls;
     reqctx *rq = *con_cls;
     if (!rq) return;
     *con_cls = NULL;
+    /* looked up again: the connection may be gone already */
+    conn *k = conn_of(c);
+    if (k) {
+        atomic_store(&k->since, mono_ns());
+        atomic_store(&k->kept, 1);
+        atomic_store(&k->phase, PH_WAIT);
+    }
     if (rq->status) {
         uint64_t dt = mono_ns() - rq->t0;
         double sec = (double)dt / 1e9;
@@ -638,8 +847,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         atomic_fetch_add(&s->latency_ns[rq->endpoint], dt);
     }
     atomic_fetch_sub(&s->inflight, 1);
+    int large = rq->trim || rq->cap >= TRIM_AFTER;
     free(rq->body);
     free(rq);
+#ifdef __GLIBC__
+    /* parsing a large body leaves tens of times its size in freed small blocks, which glibc
+     * keeps (per-thread arenas) unless asked to give them back */
+    if (large) malloc_trim(0);
+#else
+    (void)large;
+#endif
 }
 
 ll_status ll_serve_start(const ll_serve_options *o, ll_serve_model *model, ll_server **out,
@@ -665,7 +882,15 @@ ll_status ll_serve_start(const ll_serve_options *o, ll_serve_model *model, ll_se
     s->opt = *o;
     if (!s->opt.host || !*s->opt.host) s->opt.host = "127.0.0.1";
     if (!s->opt.max_body) s->opt.max_body = def.max_body;
+    s->listen_fd = MHD_INVALID_SOCKET;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->cmu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->ccv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (!s->opt.max_connections) s->opt.max_connections = def.max_connections;
     s->cur = model;
     s->started_at = wall_now();
 
@@ -695,9 +920,11 @@ ll_status ll_serve_start(const ll_serve_options *o, ll_serve_model *model, ll_se
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->opt.timeout_s, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT,
-         (intptr_t)(s->opt.max_connections ? s->opt.max_connections : 1024), NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->opt.max_connections, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)s->opt.max_per_ip, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 512, NULL},
         {o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, o->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
@@ -713,6 +940,11 @@ ll_status ll_serve_start(const ll_serve_options *o, ll_serve_model *model, ll_se
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info && info->port ? info->port : o->port;
+    if (pthread_create(&s->sweeper, NULL, sweeper_main, s)) {
+        ll_serve_stop(s, 0);
+        return ll_error_set(err, LL_ENOMEM, "cannot start the connection sweeper thread");
+    }
+    s->sweeping = 1;
     *out = s;
     return LL_OK;
 }
@@ -720,8 +952,11 @@ ll_status ll_serve_start(const ll_serve_options *o, ll_serve_model *model, ll_se
 void ll_serve_quiesce(ll_server *s)
 {
     if (!s || !s->d || atomic_exchange(&s->draining, 1)) return;
-    MHD_socket fd = MHD_quiesce_daemon(s->d);
-    if (fd != MHD_INVALID_SOCKET) close(fd);
+    /* libmicrohttpd's threads may still use the listening socket, so it is closed only after
+     * MHD_stop_daemon (closed here, a worker could re-add or remove a descriptor by then
+     * reused); shutting it down refuses new connections at once */
+    s->listen_fd = MHD_quiesce_daemon(s->d);
+    if (s->listen_fd != MHD_INVALID_SOCKET) shutdown(s->listen_fd, SHUT_RDWR);
 }
 
 void ll_serve_stop(ll_server *s, double drain_s)
@@ -734,10 +969,20 @@ void ll_serve_stop(ll_server *s, double drain_s)
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
-        MHD_stop_daemon(s->d);
     }
+    if (s->sweeping) {
+        pthread_mutex_lock(&s->cmu);
+        s->sweep_stop = 1;
+        pthread_cond_signal(&s->ccv);
+        pthread_mutex_unlock(&s->cmu);
+        pthread_join(s->sweeper, NULL);
+    }
+    if (s->d) MHD_stop_daemon(s->d);
+    if (s->listen_fd != MHD_INVALID_SOCKET) close(s->listen_fd);
     ll_serve_model_release(s->cur);
     pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->ccv);
+    pthread_mutex_destroy(&s->cmu);
     free(s);
 }
 

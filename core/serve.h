@@ -32,9 +32,17 @@ typedef struct {
     int port;                 /* 0 = any free port (see ll_serve_port) */
     int threads;              /* worker threads of the pool (default 2) */
     size_t max_body;          /* largest request body in bytes (default 16 MiB) */
-    unsigned timeout_s;       /* idle connection timeout (default 30) */
+    unsigned timeout_s;       /* idle connection timeout, 0 = none (default 30) */
     unsigned max_connections; /* concurrent connections (default 1024) */
+    unsigned max_per_ip;      /* concurrent connections from one address, 0 = any (default 256) */
+    unsigned read_timeout_s;  /* a request header must be complete this long after the connection
+                                 opens (or timeout_s + this after the previous answer), and a body
+                                 must average LL_SERVE_MIN_BODY_RATE after this grace; 0 = off
+                                 (default 10) */
 } ll_serve_options;
+
+/* Bytes per second a request body must average once read_timeout_s has passed. */
+#define LL_SERVE_MIN_BODY_RATE 1024
 
 typedef struct ll_server ll_server;
 
