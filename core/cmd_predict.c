@@ -294,6 +294,7 @@ typedef struct {
     ll_scorecard scale;
     int threads; /* for contributions */
     FILE *out;
+    const char *out_name; /* the output as errors name it */
     /* schema */
     int have_header;
     size_t ncols_in;
@@ -557,7 +558,7 @@ static ll_status chunk_score(pstate *S, chunk *c, ll_error *err)
              * when every contribution is written */
             o->len = (size_t)(w - o->p);
             if (o->len && fwrite(o->p, 1, o->len, S->out) != o->len)
-                return ll_error_set(err, LL_EIO, "writing the output: %s", strerror(errno));
+                return ll_error_set(err, LL_EIO, "writing %s: %s", S->out_name, strerror(errno));
             o->len = 0;
             if (sb_reserve(o, OUT_BLOCK + tl + S->row_extra))
                 return ll_error_set(err, LL_ENOMEM, "out of memory");
@@ -569,7 +570,7 @@ static ll_status chunk_score(pstate *S, chunk *c, ll_error *err)
     }
     o->len = o->p ? (size_t)(w - o->p) : 0;
     if (o->len && fwrite(o->p, 1, o->len, S->out) != o->len)
-        return ll_error_set(err, LL_EIO, "writing the output: %s", strerror(errno));
+        return ll_error_set(err, LL_EIO, "writing %s: %s", S->out_name, strerror(errno));
     return LL_OK;
 }
 
@@ -722,7 +723,7 @@ static int on_header(pstate *S, const ll_csv_row *row)
     }
     if (sb_put(h, "\n", 1)) return fail_oom(S);
     if (fwrite(h->p, 1, h->len, S->out) != h->len) {
-        ll_error_set(&S->perr, LL_EIO, "writing the output: %s", strerror(errno));
+        ll_error_set(&S->perr, LL_EIO, "writing %s: %s", S->out_name, strerror(errno));
         S->pfailed = 1;
         return 1;
     }
@@ -1044,6 +1045,7 @@ static int exec_predict(const ll_cmd_ctx *ctx, const ll_args *a)
     S.job = -1;
     int rc = LL_EXIT_ERROR;
     char tmp[4300] = "";
+    int in_place = 0; /* the output is a device or FIFO (--output /dev/null): written into */
     S.feat_col = calloc((size_t)S.nfeat + 1, sizeof *S.feat_col);
     int sync_ok = !pthread_mutex_init(&S.mu, NULL);
     if (sync_ok && pthread_cond_init(&S.cv, NULL)) {
@@ -1059,11 +1061,16 @@ static int exec_predict(const ll_cmd_ctx *ctx, const ll_args *a)
         fprintf(ctx->err, "lendlab predict: %s exists\n", final);
         goto done;
     }
+    S.out_name = to_stdout ? "standard output" : final;
+    if (!to_stdout && ll_fsutil_check_output(final, &in_place, &err)) {
+        fprintf(ctx->err, "lendlab predict: %s\n", ll_error_format(&err, ebuf, sizeof ebuf));
+        goto done;
+    }
     if (to_stdout) {
         S.out = ctx->out;
     } else {
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", final, (long)getpid());
-        S.out = fopen(tmp, "wb");
+        if (!in_place) snprintf(tmp, sizeof tmp, "%s.tmp.%ld", final, (long)getpid());
+        S.out = fopen(in_place ? final : tmp, "wb");
         if (!S.out) {
             fprintf(ctx->err, "lendlab predict: %s: %s\n", final, strerror(errno));
             tmp[0] = '\0';
@@ -1087,26 +1094,27 @@ static int exec_predict(const ll_cmd_ctx *ctx, const ll_args *a)
         rc = e->code == LL_ECANCELLED ? LL_EXIT_CANCELLED : LL_EXIT_ERROR;
         goto done;
     }
-    if (fflush(S.out) || (marker && !to_stdout && sync_file(S.out))) {
+    if (fflush(S.out) || (marker && !to_stdout && !in_place && sync_file(S.out))) {
         fprintf(ctx->err, "lendlab predict: writing %s: %s\n", final, strerror(errno));
         goto done;
     }
     if (!to_stdout) {
-        /* renamed into place; synced only when a marker will point at it: a scored batch can
-         * be recomputed, and syncing hundreds of megabytes would dominate the run */
+        /* renamed into place (a device or FIFO was written in place); synced only when a
+         * marker will point at it: a scored batch can be recomputed, and syncing hundreds of
+         * megabytes would dominate the run */
         int bad = fclose(S.out) != 0;
         S.out = NULL;
         if (bad) {
             fprintf(ctx->err, "lendlab predict: %s: %s\n", final, strerror(errno));
             goto done;
         }
-        if (stamp) {
+        if (stamp && !in_place) {
             if (ll_fsutil_rename_noreplace(tmp, final, &err)) {
                 fprintf(ctx->err, "lendlab predict: %s\n",
                         ll_error_format(&err, ebuf, sizeof ebuf));
                 goto done;
             }
-        } else if (rename(tmp, final)) {
+        } else if (!in_place && rename(tmp, final)) {
             fprintf(ctx->err, "lendlab predict: %s: %s\n", final, strerror(errno));
             goto done;
         }
@@ -1126,7 +1134,8 @@ static int exec_predict(const ll_cmd_ctx *ctx, const ll_args *a)
             goto done;
         }
         ll_status ms = LL_OK;
-        if (!stamp && !dir_of(final, dir, sizeof dir)) ms = ll_fsutil_fsync_dir(dir, &err);
+        if (!stamp && !in_place && !dir_of(final, dir, sizeof dir))
+            ms = ll_fsutil_fsync_dir(dir, &err);
         if (!ms) ms = ll_fsutil_write_atomic(marker, mj, mlen, NULL, &err);
         free(mj);
         if (ms) {

@@ -106,9 +106,40 @@ static int write_full(int fd, const void *data, size_t len)
     return 0;
 }
 
+ll_status ll_fsutil_check_output(const char *path, int *in_place, ll_error *err)
+{
+    struct stat sb;
+    *in_place = 0;
+    /* missing or unreachable: creating the file will report why it cannot be written */
+    if (stat(path, &sb)) return LL_OK;
+    if (S_ISDIR(sb.st_mode))
+        return ll_error_set(err, LL_EIO, "cannot write %s: %s", path, strerror(EISDIR));
+    *in_place = !S_ISREG(sb.st_mode);
+    return LL_OK;
+}
+
+/* Write data into an existing device, FIFO or socket: renaming a file over it would replace
+ * the node itself (/dev/null becoming a regular file when run as root). Nothing to fsync. */
+static ll_status write_in_place(const char *path, const void *data, size_t len, ll_error *err)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) return ll_error_set(err, LL_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (write_full(fd, data, len)) {
+        int e = errno;
+        close(fd);
+        return ll_error_set(err, LL_EIO, "cannot write %s: %s", path, strerror(e));
+    }
+    if (close(fd)) return ll_error_set(err, LL_EIO, "cannot write %s: %s", path, strerror(errno));
+    return LL_OK;
+}
+
 ll_status ll_fsutil_write_atomic(const char *path, const void *data, size_t len, const char *tmpdir,
                                  ll_error *err)
 {
+    int in_place;
+    ll_status st = ll_fsutil_check_output(path, &in_place, err);
+    if (st) return st;
+    if (in_place) return write_in_place(path, data, len, err);
     char dir[4096], tmp[4096];
     dirname_of(path, dir, sizeof dir);
     const char *base = strrchr(path, '/');

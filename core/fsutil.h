@@ -18,9 +18,14 @@ typedef struct {
 ll_status ll_fsutil_mkdir_p(const char *dir, ll_error *err);
 /* Replace path with data atomically: write a temporary file (in tmpdir when not NULL, which must
  * be on the same file system, else beside path), fsync it, rename it over path, fsync the
- * directory of path. Readers see the old or the new content, never a mix. */
+ * directory of path. Readers see the old or the new content, never a mix. An existing device,
+ * FIFO or socket at path is written into instead (no rename, no fsync); a directory is an error. */
 ll_status ll_fsutil_write_atomic(const char *path, const void *data, size_t len, const char *tmpdir,
                                  ll_error *err);
+/* Check path before a write that replaces it: *in_place is set when path is a device, FIFO or
+ * socket (open and write it, never rename over it), cleared when missing or a regular file; a
+ * directory is LL_EIO naming path. */
+ll_status ll_fsutil_check_output(const char *path, int *in_place, ll_error *err);
 /* Append data to path (created 0666 & ~umask if missing) in one O_APPEND write; fsync when sync
  * is non-zero. A failed write (disk full) is cut back off unless another appender followed. */
 ll_status ll_fsutil_append(const char *path, const void *data, size_t len, int sync, ll_error *err);

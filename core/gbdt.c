@@ -1,6 +1,7 @@
 /* gbdt: histogram gradient boosted trees for binary classification (XGBoost hist semantics). */
 #include "gbdt.h"
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fsutil.h"
 #include "numfmt.h"
 
 /* XGBoost's kRtEps: a split must reduce the loss by more than this. */
@@ -2515,27 +2517,33 @@ static cJSON *gb_xgb_tree(const ll_tree *t, int id, int nfeat)
     return o;
 }
 
-/* Write text to path through a temporary file renamed into place. */
+/* Write text and a newline to path through a temporary file renamed into place (into path
+ * itself when it is a device or FIFO). Errors name the file and the cause. */
 static ll_status gb_write_file(const char *path, const char *text, ll_error *err)
 {
+    int in_place;
+    ll_status st = ll_fsutil_check_output(path, &in_place, err);
+    if (st) return st;
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
     if (!tmp) return ll_error_set(err, LL_ENOMEM, "out of memory");
-    snprintf(tmp, plen + 16, "%s.tmp", path);
+    snprintf(tmp, plen + 16, "%s%s", path, in_place ? "" : ".tmp");
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        ll_status st = ll_error_set(err, LL_EIO, "cannot write %s", tmp);
+        st = ll_error_set(err, LL_EIO, "cannot write %s: %s", tmp, strerror(errno));
         free(tmp);
         return st;
     }
     size_t len = strlen(text);
-    int bad = fwrite(text, 1, len, f) != len;
-    bad |= fputc('\n', f) == EOF;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
+    /* the first failure's errno is the cause: fclose after a failed write may set another */
+    int e = 0;
+    if (fwrite(text, 1, len, f) != len || fputc('\n', f) == EOF) e = errno ? errno : EIO;
+    if (fclose(f) != 0 && !e) e = errno ? errno : EIO;
+    if (!e && !in_place && rename(tmp, path) != 0) e = errno;
+    if (e) {
+        if (!in_place) remove(tmp);
         free(tmp);
-        return ll_error_set(err, LL_EIO, "cannot write %s", path);
+        return ll_error_set(err, LL_EIO, "cannot write %s: %s", path, strerror(e));
     }
     free(tmp);
     return LL_OK;

@@ -984,19 +984,10 @@ ll_status ll_model_save_ex(const ll_model *m, const char *dir, const char *artif
         snprintf(path, sizeof path, "%s/model.xgb.json", dir);
         /* a dot name, as every temporary file of the store: artifact listings skip it */
         snprintf(tmp, sizeof tmp, "%s/.model.xgb.json.%ld.0.tmp", dir, (long)getpid());
-        errno = 0;
         st = ll_gbdt_export_xgboost(m->gbdt, &meta, tmp, err);
-        int e = errno;
         ll_binned_free(&meta);
         if (st) {
-            unlink(tmp);
-            /* the exporter's message names the file; a full disk or file size limit is the
-             * one cause worth adding (nothing else it calls leaves these errno values) */
-            if (st == LL_EIO && err && (e == ENOSPC || e == EFBIG || e == EDQUOT)) {
-                char msg[sizeof err->msg];
-                snprintf(msg, sizeof msg, "%s", err->msg);
-                ll_error_set(err, st, "%.900s: %s", msg, strerror(e));
-            }
+            unlink(tmp); /* the exporter's message names the file and the cause */
             return st;
         }
         if ((st = commit_tmp(tmp, path, err))) return st;

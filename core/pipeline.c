@@ -2,7 +2,6 @@
 #include "pipeline.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -22,7 +21,6 @@
 #include "modeluri.h"
 #include "numfmt.h"
 #include "registry.h"
-#include "yamlmap.h"
 
 #define PATH_CAP   4096
 #define TAG_PREFIX "lendlab."
@@ -698,15 +696,14 @@ typedef struct {
     ll_store *st;
     ll_pipeline_ledger *led;
     char parent_id[33];
-    char parent_dir[PATH_CAP];
-    ll_run_handle *h;   /* the current step's run */
-    char failed_id[33]; /* the run of the step that failed */
-    const char *cur;    /* the current step's name */
+    ll_run_handle *parent; /* the pipeline's run of the date, kept (runs point to it) */
+    ll_run_handle *h;      /* the current step's run */
+    char failed_id[33];    /* the run of the step that failed */
+    const char *cur;       /* the current step's name */
     char step_id[33];
     ll_kv *vals; /* what the current step records */
     size_t nvals;
     char detail[512];
-    char host[256];
 } pipe_run;
 
 static void progress(const pipe_run *pr, const char *fmt, ...)
@@ -759,63 +756,6 @@ static ll_status param(pipe_run *pr, const char *key, const char *value, ll_erro
     return ll_store_log_param(pr->h, key, value ? value : "", err);
 }
 
-/* Set a tag on a run this process holds no handle for (a finished run, or the parent run,
- * which outlives the invocation that began it): the file MLflow's FileStore reads. */
-static ll_status tag_run_dir(const pipe_run *pr, const char *dir, const char *key,
-                             const char *value, ll_error *err)
-{
-    char path[PATH_CAP];
-    if (!ll_store_valid_key(key) || strchr(key, '/'))
-        return ll_error_set(err, LL_EINVAL, "invalid tag name '%s'", key);
-    if (snprintf(path, sizeof path, "%s/tags/%s", dir, key) >= (int)sizeof path)
-        return ll_error_set(err, LL_EINVAL, "path too long");
-    return ll_store_write_file(pr->st, path, value ? value : "", value ? strlen(value) : 0, err);
-}
-
-/* Rewrite the parent's status in its meta.yaml, as MLflow does when a run is resumed
- * (RUNNING, no end time) or ended. */
-static ll_status parent_status(const pipe_run *pr, ll_run_status status, ll_error *err)
-{
-    char path[PATH_CAP];
-    ll_status s = ll_fsutil_join(path, sizeof path, pr->parent_dir, "meta.yaml", err);
-    if (s) return s;
-    ll_yamlmap m;
-    if ((s = ll_yamlmap_load(path, &m, err))) return s;
-    ll_yamlmap_remove(&m, "status");
-    ll_yamlmap_remove(&m, "end_time");
-    ll_yamlmap_set_int(&m, "status", status);
-    /* MLflow writes deleted_time only for deleted runs */
-    const char *stage = ll_yamlmap_str(&m, "lifecycle_stage");
-    if (!stage || strcmp(stage, "deleted")) ll_yamlmap_remove(&m, "deleted_time");
-    if (status == LL_RUN_RUNNING || status == LL_RUN_SCHEDULED)
-        ll_yamlmap_set_str(&m, "end_time", NULL);
-    else
-        ll_yamlmap_set_int(&m, "end_time", ll_store_now_ms());
-    char *text = NULL;
-    size_t len = 0;
-    s = ll_yamlmap_dump(&m, &text, &len, err);
-    ll_yamlmap_free(&m);
-    if (!s) s = ll_store_write_file(pr->st, path, text, len, err);
-    free(text);
-    return s;
-}
-
-static ll_status parent_tag(const pipe_run *pr, const char *key, const char *value, ll_error *err)
-{
-    return tag_run_dir(pr, pr->parent_dir, key, value, err);
-}
-
-/* Delete a tag of the parent left by an earlier attempt (MLflow's delete_tag removes the file). */
-static ll_status parent_untag(const pipe_run *pr, const char *key, ll_error *err)
-{
-    char path[PATH_CAP];
-    if (snprintf(path, sizeof path, "%s/tags/%s", pr->parent_dir, key) >= (int)sizeof path)
-        return ll_error_set(err, LL_EINVAL, "path too long");
-    if (unlink(path) && errno != ENOENT)
-        return ll_error_set(err, LL_EIO, "cannot remove %s: %s", path, strerror(errno));
-    return LL_OK;
-}
-
 /* Begin the parent run of the date, or reopen the one the ledger found. */
 static ll_status parent_open(pipe_run *pr, ll_error *err)
 {
@@ -829,7 +769,6 @@ static ll_status parent_open(pipe_run *pr, ll_error *err)
         if ((s = ll_store_run_begin(pr->st, c->experiment, name, "lendlab pipeline", &h, err)))
             return s;
         snprintf(pr->parent_id, sizeof pr->parent_id, "%s", ll_store_run_id(h));
-        snprintf(pr->parent_dir, sizeof pr->parent_dir, "%s", ll_store_run_dir(h));
         const char *params[][2] = {{"date", pr->o->date},
                                    {"config", c->path ? c->path : ""},
                                    {"model_name", c->model_name},
@@ -848,8 +787,8 @@ static ll_status parent_open(pipe_run *pr, ll_error *err)
             ll_store_run_end(h, LL_RUN_FAILED, NULL);
             return s;
         }
-        /* from here on the parent is handled through its files, like a resumed one */
-        ll_store_run_abandon(h);
+        ll_store_run_keep(h); /* the steps' runs point to it, a later attempt reopens it */
+        pr->parent = h;
         memset(pr->led->parent_id, 0, sizeof pr->led->parent_id);
         snprintf(pr->led->parent_id, sizeof pr->led->parent_id, "%s", pr->parent_id);
         pr->led->parent_status = LL_RUN_RUNNING;
@@ -858,16 +797,12 @@ static ll_status parent_open(pipe_run *pr, ll_error *err)
     ll_run *r = NULL;
     if ((s = ll_store_get_run(pr->st, pr->led->parent_id, &r, err))) return s;
     snprintf(pr->parent_id, sizeof pr->parent_id, "%s", r->run_id);
-    snprintf(pr->parent_dir, sizeof pr->parent_dir, "%s", r->dir);
     const char *att = ll_run_tag(r, "lendlab.pipeline_attempts");
     long n = att ? strtol(att, NULL, 10) : 1;
     ll_run_free(r);
-    char pidtag[320];
-    snprintf(pidtag, sizeof pidtag, "%ld@%s", (long)getpid(), pr->host);
     snprintf(buf, sizeof buf, "%ld", n + 1);
-    if ((s = parent_status(pr, LL_RUN_RUNNING, err)) ||
-        (s = parent_tag(pr, "lendlab.pid", pidtag, err)) ||
-        (s = parent_tag(pr, "lendlab.pipeline_attempts", buf, err)))
+    if ((s = ll_store_run_reopen(pr->st, pr->parent_id, &pr->parent, err)) ||
+        (s = ll_store_set_tag(pr->parent, "lendlab.pipeline_attempts", buf, err)))
         return s;
     pr->led->parent_status = LL_RUN_RUNNING;
     return LL_OK;
@@ -1189,11 +1124,10 @@ static ll_status tune_params(pipe_run *pr, const ll_cmd_entry *e, const char *da
         if (kv_push(sets, nsets, m->string, kv)) s = ll_error_set(err, LL_ENOMEM, "out of memory");
     }
     if (!s && cJSON_IsString(sid) && sid->valuestring && *sid->valuestring) {
-        ll_run *r = NULL;
         s = put(pr, "tune_run_id", sid->valuestring, err);
-        if (!s) s = ll_store_get_run(pr->st, sid->valuestring, &r, err);
-        if (!s) s = tag_run_dir(pr, r->dir, "mlflow.parentRunId", pr->step_id, err);
-        ll_run_free(r);
+        if (!s)
+            s = ll_store_set_run_tag(pr->st, sid->valuestring, "mlflow.parentRunId", pr->step_id,
+                                     err);
     }
     cJSON_Delete(j);
     return s;
@@ -1324,11 +1258,11 @@ static ll_status step_train(pipe_run *pr, int retrain, ll_error *err)
         cmd_result_free(&res);
     }
     if (!s) s = put(pr, "reference_profile", prof, err);
-    if (!s) s = tag_run_dir(pr, r->dir, "mlflow.parentRunId", pr->step_id, err);
-    if (!s) s = tag_run_dir(pr, r->dir, "lendlab.pipeline_run", pr->parent_id, err);
+    if (!s) s = ll_store_set_run_tag(pr->st, r->run_id, "mlflow.parentRunId", pr->step_id, err);
+    if (!s) s = ll_store_set_run_tag(pr->st, r->run_id, "lendlab.pipeline_run", pr->parent_id, err);
     if (!s && retrain) {
         const char *why = kv_get(pr->vals, pr->nvals, "retrain_reason");
-        s = tag_run_dir(pr, r->dir, "lendlab.retrain_reason", why, err);
+        s = ll_store_set_run_tag(pr->st, r->run_id, "lendlab.retrain_reason", why, err);
     }
     ll_run_free(r);
     if (!s) s = put(pr, "outcome", "trained", err);
@@ -1916,33 +1850,40 @@ static ll_status parent_finish(pipe_run *pr, ll_pipeline_summary *sum, ll_run_st
                                ll_error *err)
 {
     char b[32];
-    ll_status s = parent_tag(pr, "lendlab.pipeline_outcome", sum->outcome, err);
+    ll_run_handle *h = pr->parent;
+    ll_status s = ll_store_set_tag(h, "lendlab.pipeline_outcome", sum->outcome, err);
     if (!s)
-        s = sum->stop_reason[0] ? parent_tag(pr, "lendlab.stop_reason", sum->stop_reason, err)
-                                : parent_untag(pr, "lendlab.stop_reason", err);
+        s = sum->stop_reason[0] ? ll_store_set_tag(h, "lendlab.stop_reason", sum->stop_reason, err)
+                                : ll_store_delete_tag(h, "lendlab.stop_reason", err);
     if (!s && sum->failed_step[0]) {
         char buf[1600];
-        s = parent_tag(pr, "lendlab.failed_step", sum->failed_step, err);
+        s = ll_store_set_tag(h, "lendlab.failed_step", sum->failed_step, err);
         if (!s)
-            s = parent_tag(pr, "lendlab.error", ll_error_format(&sum->error, buf, sizeof buf), err);
+            s = ll_store_set_tag(h, "lendlab.error", ll_error_format(&sum->error, buf, sizeof buf),
+                                 err);
     } else if (!s) {
-        s = parent_untag(pr, "lendlab.failed_step", err);
-        if (!s) s = parent_untag(pr, "lendlab.error", err);
+        s = ll_store_delete_tag(h, "lendlab.failed_step", err);
+        if (!s) s = ll_store_delete_tag(h, "lendlab.error", err);
     }
     if (!s && sum->promoted_version) {
         snprintf(b, sizeof b, "%ld", sum->promoted_version);
-        s = parent_tag(pr, "lendlab.promoted_version", b, err);
+        s = ll_store_set_tag(h, "lendlab.promoted_version", b, err);
     }
     if (!s && sum->production_version) {
         snprintf(b, sizeof b, "%ld", sum->production_version);
-        s = parent_tag(pr, "lendlab.production_version", b, err);
+        s = ll_store_set_tag(h, "lendlab.production_version", b, err);
     }
     if (!s && sum->dataset_drift >= 0)
-        s = parent_tag(pr, "lendlab.dataset_drift", sum->dataset_drift ? "true" : "false", err);
-    if (!s) s = parent_tag(pr, "lendlab.retrained", sum->retrained ? "true" : "false", err);
+        s = ll_store_set_tag(h, "lendlab.dataset_drift", sum->dataset_drift ? "true" : "false",
+                             err);
+    if (!s) s = ll_store_set_tag(h, "lendlab.retrained", sum->retrained ? "true" : "false", err);
     if (!s && sum->retrain_reason[0])
-        s = parent_tag(pr, "lendlab.retrain_reason", sum->retrain_reason, err);
-    if (!s) s = parent_status(pr, status, err);
+        s = ll_store_set_tag(h, "lendlab.retrain_reason", sum->retrain_reason, err);
+    if (!s) {
+        /* SCHEDULED (steps left for a later invocation) records no end time */
+        pr->parent = NULL;
+        s = ll_store_run_end(h, status, err);
+    }
     snprintf(sum->status, sizeof sum->status, "%s", ll_run_status_str(status));
     return s;
 }
@@ -1960,8 +1901,6 @@ ll_status ll_pipeline_run(const ll_pipeline_config *c, const ll_pipeline_options
     memset(&pr, 0, sizeof pr);
     pr.c = c;
     pr.o = opt;
-    if (gethostname(pr.host, sizeof pr.host)) snprintf(pr.host, sizeof pr.host, "localhost");
-    pr.host[sizeof pr.host - 1] = '\0';
     ll_status s = ll_store_open(opt->store, 1, &pr.st, err);
     if (s) return s;
     /* one pipeline at a time per store: a second one of the same date waits, then finds the
@@ -2036,6 +1975,7 @@ ll_status ll_pipeline_run(const ll_pipeline_config *c, const ll_pipeline_options
     progress(&pr, "pipeline run %.8s %s (%s)", pr.parent_id, sum->status, sum->outcome);
 out:
     if (pr.h) ll_store_run_abandon(pr.h);
+    if (pr.parent) ll_store_run_abandon(pr.parent); /* stays RUNNING: DIED once we exit */
     kv_free(pr.vals, pr.nvals);
     ll_pipeline_ledger_clear(&led);
     ll_fsutil_lock_release(&lk);

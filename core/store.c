@@ -1467,6 +1467,7 @@ struct ll_run_handle {
     size_t npend;
     size_t pending_bytes;
     long long last_flush_ms;
+    int keep; /* never removed for lack of room (reopened, or ll_store_run_keep) */
 };
 
 static void handle_free(ll_run_handle *h);
@@ -1508,11 +1509,6 @@ static ll_status write_tag_file(ll_store *st, const char *dir, const char *key, 
     ll_status s = ll_fsutil_mkdir_p(sub, err);
     if (s) return s;
     return ll_store_write_file(st, path, value, strlen(value), err);
-}
-
-static ll_status run_meta_path(const ll_run_handle *h, char *path, size_t len, ll_error *err)
-{
-    return ll_fsutil_join(path, len, h->dir, META, err);
 }
 
 /* Write the meta.yaml of a new run into dir. */
@@ -1719,33 +1715,148 @@ ll_status ll_store_log_metric(ll_run_handle *h, const char *key, double value, l
     return ll_store_log_metric_at(h, key, value, step, ll_store_now_ms(), err);
 }
 
-static ll_status update_meta(ll_run_handle *h, const char *run_name, int status, long long end_time,
-                             ll_error *err)
+#define END_KEEP  (-1LL) /* update_meta: leave end_time as it is */
+#define END_CLEAR (-2LL) /* update_meta: end_time null (running again, or paused) */
+
+/* Rewrite the meta.yaml of the run in dir: run_name when not NULL, status when > 0, end_time
+ * (a time, END_KEEP or END_CLEAR). */
+static ll_status update_meta_dir(ll_store *st, const char *dir, const char *run_name, int status,
+                                 long long end_time, ll_error *err)
 {
     char path[PATH_CAP];
-    ll_status s = run_meta_path(h, path, sizeof path, err);
+    ll_status s = ll_fsutil_join(path, sizeof path, dir, META, err);
     if (s) return s;
     ll_yamlmap m;
     if ((s = ll_yamlmap_load(path, &m, err))) return s;
     if (run_name) ll_yamlmap_set_str(&m, "run_name", run_name);
     if (status > 0) ll_yamlmap_set_int(&m, "status", status);
-    if (end_time >= 0) ll_yamlmap_set_int(&m, "end_time", end_time);
+    if (end_time == END_CLEAR)
+        ll_yamlmap_set_str(&m, "end_time", NULL);
+    else if (end_time >= 0)
+        ll_yamlmap_set_int(&m, "end_time", end_time);
     /* MLflow rewrites run info without deleted_time unless the run is deleted */
     const char *stage = ll_yamlmap_str(&m, "lifecycle_stage");
     if (!stage || strcmp(stage, "deleted")) ll_yamlmap_remove(&m, "deleted_time");
-    s = write_map(h->st, path, &m, err);
+    s = write_map(st, path, &m, err);
     ll_yamlmap_free(&m);
+    return s;
+}
+
+static ll_status update_meta(ll_run_handle *h, const char *run_name, int status, long long end_time,
+                             ll_error *err)
+{
+    return update_meta_dir(h->st, h->dir, run_name, status, end_time, err);
+}
+
+/* Tag a run's directory; setting mlflow.runName also renames the run as MLflow does. */
+static ll_status set_tag_dir(ll_store *st, const char *dir, const char *key, const char *value,
+                             ll_error *err)
+{
+    if (!key || !ll_store_valid_key(key))
+        return ll_error_set(err, LL_EINVAL, "invalid tag name '%s'", key ? key : "");
+    if (!value) value = "";
+    ll_status s = write_tag_file(st, dir, key, value, err);
+    if (!s && !strcmp(key, "mlflow.runName"))
+        s = update_meta_dir(st, dir, value, -1, END_KEEP, err);
     return s;
 }
 
 ll_status ll_store_set_tag(ll_run_handle *h, const char *key, const char *value, ll_error *err)
 {
+    return set_tag_dir(h->st, h->dir, key, value, err);
+}
+
+ll_status ll_store_delete_tag(ll_run_handle *h, const char *key, ll_error *err)
+{
     if (!key || !ll_store_valid_key(key))
         return ll_error_set(err, LL_EINVAL, "invalid tag name '%s'", key ? key : "");
-    if (!value) value = "";
-    ll_status s = write_tag_file(h->st, h->dir, key, value, err);
-    if (!s && !strcmp(key, "mlflow.runName")) s = update_meta(h, value, -1, -1, err);
+    char path[PATH_CAP];
+    if (snprintf(path, sizeof path, "%s/tags/%s", h->dir, key) >= (int)sizeof path)
+        return ll_error_set(err, LL_EINVAL, "tag key too long");
+    if (unlink(path)) {
+        if (errno == ENOENT) return LL_OK;
+        return ll_error_set(err, LL_EIO, "cannot remove %s: %s", path, strerror(errno));
+    }
+    *strrchr(path, '/') = '\0';
+    return ll_fsutil_fsync_dir(path, err);
+}
+
+/* The active run whose id is run_id exactly, info fields only. */
+static ll_status find_active_run(ll_store *st, const char *run_id, ll_run **out, ll_error *err)
+{
+    *out = NULL;
+    if (!run_id || !valid_id(run_id))
+        return ll_error_set(err, LL_EINVAL, "invalid run id '%s'", run_id ? run_id : "");
+    ll_experiment_list exps;
+    ll_status s = ll_store_experiments(st, 1, &exps, err);
+    if (s) return s;
+    ll_run *r = NULL;
+    int exp_deleted = 0;
+    for (size_t i = 0; i < exps.n && !r; i++) {
+        char dir[PATH_CAP];
+        if (snprintf(dir, sizeof dir, "%s/%s", exps.items[i].dir, run_id) >= (int)sizeof dir)
+            continue;
+        ll_error e2;
+        r = read_run(AT_FDCWD, dir, run_id, exps.items[i].id, &e2);
+        exp_deleted = exps.items[i].deleted;
+    }
+    ll_store_experiments_free(&exps);
+    if (!r) return ll_error_set(err, LL_ENOTFOUND, "no run '%s' in %s", run_id, st->root);
+    if (r->deleted || exp_deleted) {
+        ll_run_free(r);
+        return ll_error_set(err, LL_ESTATE, "run %s is deleted (restore it first)", run_id);
+    }
+    *out = r;
+    return LL_OK;
+}
+
+ll_status ll_store_set_run_tag(ll_store *st, const char *run_id, const char *key, const char *value,
+                               ll_error *err)
+{
+    ll_run *r;
+    ll_status s = find_active_run(st, run_id, &r, err);
+    if (s) return s;
+    s = set_tag_dir(st, r->dir, key, value, err);
+    ll_run_free(r);
     return s;
+}
+
+ll_status ll_store_run_reopen(ll_store *st, const char *run_id, ll_run_handle **out, ll_error *err)
+{
+    *out = NULL;
+    ll_run *r;
+    ll_status s = find_active_run(st, run_id, &r, err);
+    if (s) return s;
+    ll_run_handle *h = calloc(1, sizeof *h);
+    if (h) {
+        h->st = st;
+        snprintf(h->run_id, sizeof h->run_id, "%s", r->run_id);
+        h->exp_id = xstrdup(r->experiment_id);
+        h->dir = xstrdup(r->dir);
+        h->keep = 1;
+        h->last_flush_ms = ll_store_now_ms();
+    }
+    ll_run_free(r);
+    if (!h || !h->exp_id || !h->dir) {
+        if (h) handle_free(h);
+        return ll_error_set(err, LL_ENOMEM, "out of memory");
+    }
+    /* the process tag first: a run shown RUNNING again names a live process */
+    char pidtag[320];
+    snprintf(pidtag, sizeof pidtag, "%ld@%s", (long)getpid(), st->host);
+    s = write_tag_file(st, h->dir, "lendlab.pid", pidtag, err);
+    if (!s) s = update_meta(h, NULL, LL_RUN_RUNNING, END_CLEAR, err);
+    if (s) {
+        handle_free(h);
+        return s;
+    }
+    *out = h;
+    return LL_OK;
+}
+
+void ll_store_run_keep(ll_run_handle *h)
+{
+    if (h) h->keep = 1;
 }
 
 ll_status ll_store_run_artifact_dir(ll_run_handle *h, const char *sub, char *path, size_t len,
@@ -1788,13 +1899,16 @@ static int no_room(const ll_error *e)
 static ll_status end_without_room(ll_run_handle *h, ll_run_status status, ll_error *err)
 {
     char why[1024], art[PATH_CAP];
+    /* a kept run predates this process or has runs pointing to it: nothing is removed */
+    if (h->keep) return LL_EIO;
     snprintf(why, sizeof why, "%s", err->msg);
     ll_run_status end = status == LL_RUN_FINISHED ? LL_RUN_FAILED : status;
     ll_error ignored;
     if (snprintf(art, sizeof art, "%s/artifacts", h->dir) < (int)sizeof art &&
         ll_fsutil_discard_tree(art, &ignored) == LL_OK) {
         mkdir(art, 0777);
-        if (update_meta(h, NULL, (int)end, ll_store_now_ms(), &ignored) == LL_OK) {
+        long long t = end == LL_RUN_SCHEDULED ? END_CLEAR : ll_store_now_ms();
+        if (update_meta(h, NULL, (int)end, t, &ignored) == LL_OK) {
             if (end == status) return LL_OK;
             write_tag_file(h->st, h->dir, "lendlab.error", why, &ignored);
             return ll_error_set(err, LL_EIO,
@@ -1813,14 +1927,17 @@ static ll_status end_without_room(ll_run_handle *h, ll_run_status status, ll_err
 ll_status ll_store_run_end(ll_run_handle *h, ll_run_status status, ll_error *err)
 {
     if (!h) return ll_error_set(err, LL_EINVAL, "no run");
-    if (status != LL_RUN_FINISHED && status != LL_RUN_FAILED && status != LL_RUN_KILLED) {
+    if (status != LL_RUN_FINISHED && status != LL_RUN_FAILED && status != LL_RUN_KILLED &&
+        status != LL_RUN_SCHEDULED) {
         handle_free(h);
-        return ll_error_set(err, LL_EINVAL, "a run ends FINISHED, FAILED or KILLED");
+        return ll_error_set(err, LL_EINVAL, "a run ends FINISHED, FAILED, KILLED or SCHEDULED");
     }
     ll_status s = ll_store_run_flush(h, err);
     ll_error me;
     ll_error_clear(&me);
-    ll_status s2 = update_meta(h, NULL, (int)status, ll_store_now_ms(), &me);
+    /* a SCHEDULED run waits to be reopened: it has no end time */
+    long long end = status == LL_RUN_SCHEDULED ? END_CLEAR : ll_store_now_ms();
+    ll_status s2 = update_meta(h, NULL, (int)status, end, &me);
     if (s2 && no_room(&me)) s2 = end_without_room(h, status, &me);
     if (s2 && !s && err) *err = me;
     handle_free(h);

@@ -179,19 +179,34 @@ ll_status ll_store_log_metric_at(ll_run_handle *h, const char *key, double value
                                  long long timestamp_ms, ll_error *err);
 /* Set (replace) a tag. Setting mlflow.runName also renames the run as MLflow does. */
 ll_status ll_store_set_tag(ll_run_handle *h, const char *key, const char *value, ll_error *err);
+/* Delete a tag, as MLflow's delete_tag removes its file; a tag that is not set is fine. */
+ll_status ll_store_delete_tag(ll_run_handle *h, const char *key, ll_error *err);
 /* Append buffered metric points now (fsynced). */
 ll_status ll_store_run_flush(ll_run_handle *h, ll_error *err);
 /* Path of artifacts/<sub> (sub NULL or "" = artifacts/ itself), created if missing. */
 ll_status ll_store_run_artifact_dir(ll_run_handle *h, const char *sub, char *path, size_t len,
                                     ll_error *err);
 /* Flush, record status (FINISHED, FAILED or KILLED) and end_time, and free the handle (also
- * when an error is returned). When there is no room to write the status (disk full, quota, file
- * size limit) the run's artifacts are removed to make room and FAILED (KILLED) is recorded,
- * else the run directory is removed: a run never stays RUNNING for lack of room. */
+ * when an error is returned); SCHEDULED records a run paused to be reopened (no end_time).
+ * When there is no room to write the status (disk full, quota, file size limit) the run's
+ * artifacts are removed to make room and FAILED (KILLED) is recorded, else the run directory is
+ * removed: a run never stays RUNNING for lack of room, unless it is kept (see below). */
 ll_status ll_store_run_end(ll_run_handle *h, ll_run_status status, ll_error *err);
 /* Free a handle without ending the run (flushes what it can; the run stays RUNNING, and shows
  * as DIED once this process exits). */
 void ll_store_run_abandon(ll_run_handle *h);
+/* Reopen the active run run_id (full id) for writing, as MLflow resumes a run: status RUNNING,
+ * end_time cleared, tag lendlab.pid naming this process. The handle is kept (below). A deleted
+ * run is LL_ESTATE, an unknown one LL_ENOTFOUND. */
+ll_status ll_store_run_reopen(ll_store *st, const char *run_id, ll_run_handle **out, ll_error *err);
+/* Keep run h whole: when its end cannot be recorded for lack of room, ll_store_run_end removes
+ * nothing and returns the error (the run stays RUNNING, DIED once this process exits). For runs
+ * other runs point to or that outlive one process: the parent of a study or a pipeline. */
+void ll_store_run_keep(ll_run_handle *h);
+/* Set (replace) a tag of the active run run_id (full id) without a handle, e.g. on a finished
+ * run; written atomically, and mlflow.runName renames the run, as ll_store_set_tag. */
+ll_status ll_store_set_run_tag(ll_store *st, const char *run_id, const char *key, const char *value,
+                               ll_error *err);
 
 /* ---- Reading runs ---- */
 /* Search runs: filter, sort (runs missing a sort key go last), limit, then load the keys the

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "filter.h"
 #include "forest.h"
@@ -18,7 +17,6 @@
 #include "metrics.h"
 #include "numfmt.h"
 #include "prep.h"
-#include "yamlmap.h"
 
 #define PATH_CAP 4096
 
@@ -593,8 +591,7 @@ typedef struct {
     /* tracking */
     int tracking;
     char parent_id[33];
-    char parent_dir[PATH_CAP];
-    char host[256];
+    ll_run_handle *parent; /* the study's run, kept (it outlives a session); coordinator's */
     ll_status store_status;
     ll_error store_err;
 } study;
@@ -874,62 +871,12 @@ static void *worker(void *arg)
 
 /* ---------- tracking ---------- */
 
-/* The parent run outlives one session (--resume reopens it), and store.h writes only through
- * the handle of a run begun in this process; so after creation the parent's files are written
- * here in the store's documented layout, through the store's own atomic writer. */
-
-static ll_status parent_path(const study *s, const char *sub, const char *key, char *path,
-                             size_t len, ll_error *err)
-{
-    if (snprintf(path, len, "%s/%s%s%s", s->parent_dir, sub, key ? "/" : "", key ? key : "") >=
-        (int)len)
-        return ll_error_set(err, LL_EINVAL, "path too long");
-    return LL_OK;
-}
-
-static ll_status parent_tag(study *s, const char *key, const char *value, ll_error *err)
-{
-    char path[PATH_CAP];
-    ll_status st = parent_path(s, "tags", key, path, sizeof path, err);
-    if (!st) st = ll_store_write_file(s->o->store, path, value, strlen(value), err);
-    return st;
-}
-
+/* A parent metric is flushed at once: a study killed later keeps its progress so far. */
 static ll_status parent_metric(study *s, const char *key, double value, long long step,
                                ll_error *err)
 {
-    char path[PATH_CAP], num[64], line[160];
-    ll_status st = parent_path(s, "metrics", key, path, sizeof path, err);
-    if (st) return st;
-    if (isnan(value))
-        snprintf(num, sizeof num, "nan");
-    else
-        ll_numfmt_double(value, num, sizeof num);
-    int n = snprintf(line, sizeof line, "%lld %s %lld\n", ll_store_now_ms(), num, step);
-    return ll_fsutil_append(path, line, (size_t)n, 1, err);
-}
-
-/* Rewrite the parent's meta.yaml with a new status (and end time when it ends). */
-static ll_status parent_status(study *s, ll_run_status status, ll_error *err)
-{
-    char path[PATH_CAP];
-    ll_status st = parent_path(s, "meta.yaml", NULL, path, sizeof path, err);
-    ll_yamlmap m;
-    if (st || (st = ll_yamlmap_load(path, &m, err))) return st;
-    ll_yamlmap_set_int(&m, "status", status);
-    if (status == LL_RUN_RUNNING) /* reopened: running runs have no end time */
-        ll_yamlmap_set_str(&m, "end_time", NULL);
-    else
-        ll_yamlmap_set_int(&m, "end_time", ll_store_now_ms());
-    const char *stage = ll_yamlmap_str(&m, "lifecycle_stage");
-    if (!stage || strcmp(stage, "deleted")) ll_yamlmap_remove(&m, "deleted_time");
-    char *text = NULL;
-    size_t len = 0;
-    if (!(st = ll_yamlmap_dump(&m, &text, &len, err)))
-        st = ll_store_write_file(s->o->store, path, text, len, err);
-    free(text);
-    ll_yamlmap_free(&m);
-    return st;
+    ll_status st = ll_store_log_metric(s->parent, key, value, step, err);
+    return st ? st : ll_store_run_flush(s->parent, err);
 }
 
 static ll_status write_json_file(const char *dir, const char *name, cJSON *j, ll_error *err)
@@ -956,7 +903,6 @@ static ll_status parent_create(study *s, const char *pos, ll_error *err)
         ll_store_run_begin(o->store, o->experiment, o->study_name, "lendlab tune", &h, err);
     if (st) return st;
     snprintf(s->parent_id, sizeof s->parent_id, "%s", ll_store_run_id(h));
-    snprintf(s->parent_dir, sizeof s->parent_dir, "%s", ll_store_run_dir(h));
     char buf[64], dir[PATH_CAP];
     const char *tags[][2] = {{"lendlab.study", o->study_name},
                              {"lendlab.tune.model", ll_model_kind_name(o->kind)},
@@ -985,17 +931,9 @@ static ll_status parent_create(study *s, const char *pos, ll_error *err)
         ll_store_run_end(h, LL_RUN_FAILED, &e2);
         return st;
     }
-    ll_store_run_abandon(h); /* stays RUNNING; written through parent_* from here on */
+    ll_store_run_keep(h); /* the trials point to it, and --resume reopens it */
+    s->parent = h;
     return LL_OK;
-}
-
-static ll_status parent_reopen(study *s, ll_error *err)
-{
-    char pid[320];
-    snprintf(pid, sizeof pid, "%ld@%s", (long)getpid(), s->host);
-    ll_status st = parent_status(s, LL_RUN_RUNNING, err);
-    if (!st) st = parent_tag(s, "lendlab.pid", pid, err);
-    return st;
 }
 
 static void record_store_error(study *s, ll_status st, const ll_error *err)
@@ -1435,19 +1373,22 @@ static ll_status finish_parent(study *s, ll_tune_result *r, ll_error *err)
     if (!st) st = parent_metric(s, "trials_failed", r->nfail, step, err);
     char buf[64], dir[PATH_CAP];
     snprintf(buf, sizeof buf, "%d", r->trials[r->best].number);
-    if (!st) st = parent_tag(s, "lendlab.best_trial", buf, err);
+    if (!st) st = ll_store_set_tag(s->parent, "lendlab.best_trial", buf, err);
     if (!st && r->trials[r->best].run_id[0])
-        st = parent_tag(s, "lendlab.best_run_id", r->trials[r->best].run_id, err);
-    if (!st) st = parent_path(s, "artifacts", NULL, dir, sizeof dir, err);
-    if (!st) st = ll_fsutil_mkdir_p(dir, err);
+        st = ll_store_set_tag(s->parent, "lendlab.best_run_id", r->trials[r->best].run_id, err);
+    if (!st) st = ll_store_run_artifact_dir(s->parent, NULL, dir, sizeof dir, err);
     if (!st) {
         cJSON *j = best_json(s, r);
         st = write_json_file(dir, "best_params.json", j, err);
         cJSON_Delete(j);
     }
-    if (!st) st = parent_path(s, "artifacts", "model", dir, sizeof dir, err);
+    if (!st) st = ll_store_run_artifact_dir(s->parent, "model", dir, sizeof dir, err);
     if (!st) st = ll_model_save_ex(r->model, dir, "model", s->parent_id, err);
-    if (!st) st = parent_status(s, LL_RUN_FINISHED, err);
+    if (!st) {
+        ll_run_handle *h = s->parent;
+        s->parent = NULL;
+        st = ll_store_run_end(h, LL_RUN_FINISHED, err);
+    }
     return st;
 }
 
@@ -1455,7 +1396,8 @@ static ll_status finish_parent(study *s, ll_tune_result *r, ll_error *err)
 static void abort_parent(study *s, ll_run_status status)
 {
     ll_error e2;
-    if (s->tracking && s->parent_dir[0]) parent_status(s, status, &e2);
+    if (s->parent) ll_store_run_end(s->parent, status, &e2);
+    s->parent = NULL;
 }
 
 ll_status ll_tune_run(const ll_tune_options *o, const ll_table *train, const ll_table *test,
@@ -1473,8 +1415,6 @@ ll_status ll_tune_run(const ll_tune_options *o, const ll_table *train, const ll_
     s.t0 = now_s();
     s.lag = (size_t)o->jobs - 1;
     s.tracking = o->store != NULL;
-    if (gethostname(s.host, sizeof s.host) != 0) snprintf(s.host, sizeof s.host, "localhost");
-    s.host[sizeof s.host - 1] = '\0';
     /* global steps: fold * stride + iteration, stride = the most iterations a trial can run */
     const char *ip = iteration_param(o->kind);
     s.stride = (long)ll_model_params_get(&o->base, ip);
@@ -1499,9 +1439,9 @@ ll_status ll_tune_run(const ll_tune_options *o, const ll_table *train, const ll_
     if ((st = ll_prep_labels(full, train, y, err))) goto done;
     if (o->store && o->resume) {
         ll_tune_study_info info;
-        if ((st = study_lookup(o->store, o->experiment, o->study_name, &info, s.parent_dir,
-                               sizeof s.parent_dir, err)))
-            goto done;
+        char dir[PATH_CAP];
+        st = study_lookup(o->store, o->experiment, o->study_name, &info, dir, sizeof dir, err);
+        if (st) goto done;
         if ((st = check_resume(o, &info, err))) goto done;
         snprintf(s.parent_id, sizeof s.parent_id, "%s", info.run_id);
         if ((st = load_trials(o->store, o->experiment, s.parent_id, &o->space, &res, &nres, err)))
@@ -1523,7 +1463,8 @@ ll_status ll_tune_run(const ll_tune_options *o, const ll_table *train, const ll_
     s.next = nres;
     if ((st = build_folds(o, train, pos, y, &s.folds, err))) goto done;
     if (s.tracking) {
-        st = o->resume ? parent_reopen(&s, err) : parent_create(&s, pos, err);
+        st = o->resume ? ll_store_run_reopen(o->store, s.parent_id, &s.parent, err)
+                       : parent_create(&s, pos, err);
         if (st) goto done;
     }
     {
@@ -1640,6 +1581,7 @@ done:
         free(s.tr[i].curve);
         if (s.tr[i].h) ll_store_run_abandon(s.tr[i].h);
     }
+    if (s.parent) ll_store_run_abandon(s.parent); /* stays RUNNING: DIED once we exit */
     free(s.tr);
     free(res);
     folds_free(s.folds, s.K);

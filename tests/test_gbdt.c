@@ -1,4 +1,5 @@
 /* Unit tests for gbdt: XGBoost-hist gradient boosting, its model JSON and XGBoost interchange. */
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <setjmp.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -856,6 +859,23 @@ static void test_xgboost_export_roundtrip(void **state)
     ll_error err;
     tmp_path("roundtrip.json", path, sizeof path);
     assert_int_equal(ll_gbdt_export_xgboost(m, &b, path, &err), LL_OK);
+    /* a failed export names the file and the cause */
+    char want[300];
+    assert_int_equal(ll_gbdt_export_xgboost(m, &b, "/nonexistent/dir/m.json", &err), LL_EIO);
+    snprintf(want, sizeof want, "cannot write /nonexistent/dir/m.json.tmp: %s", strerror(ENOENT));
+    assert_string_equal(err.msg, want);
+    char full[128];
+    tmp_path("full", full, sizeof full);
+    /* a full device (a node made here when allowed): written into, never renamed over */
+    if (mknod(full, S_IFCHR | 0666, makedev(1, 7)) == 0) {
+        assert_int_equal(ll_gbdt_export_xgboost(m, &b, full, &err), LL_EIO);
+        snprintf(want, sizeof want, "cannot write %s: %s", full, strerror(ENOSPC));
+        assert_string_equal(err.msg, want);
+        struct stat sb;
+        assert_int_equal(stat(full, &sb), 0);
+        assert_true(S_ISCHR(sb.st_mode));
+        unlink(full);
+    }
     ll_gbdt *m2 = NULL;
     char **names = NULL;
     int nfeat = 0;

@@ -1,8 +1,12 @@
 /* Unit tests for store (and yamlmap, fsutil): MLflow's FileStore layout read and written. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -544,6 +550,193 @@ static void test_died_run(void **state)
     ll_store_close(st);
 }
 
+/* meta.yaml of the run in dir, loaded */
+static void load_meta(const char *dir, ll_yamlmap *y)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/meta.yaml", dir);
+    assert_int_equal(ll_yamlmap_load(path, y, NULL), LL_OK);
+}
+
+static void test_reopen_and_tag_by_id(void **state)
+{
+    char dir[512], path[900], host[256], pidtag[320];
+    snprintf(dir, sizeof dir, "%s/mlruns", (char *)*state);
+    ll_store *st;
+    ll_error err = {0};
+    assert_int_equal(ll_store_open(dir, 1, &st, &err), LL_OK);
+    ll_run_handle *h;
+    assert_int_equal(ll_store_run_begin(st, "study", "parent", NULL, &h, &err), LL_OK);
+    char id[40];
+    snprintf(id, sizeof id, "%s", ll_store_run_id(h));
+    assert_int_equal(ll_store_log_metric_at(h, "best", 0.5, 0, 1700000000000LL, &err), LL_OK);
+    assert_int_equal(ll_store_set_tag(h, "lendlab.stop_reason", "early", &err), LL_OK);
+    assert_int_equal(ll_store_run_end(h, LL_RUN_FAILED, &err), LL_OK);
+
+    /* tags by id on a finished run: replaced atomically, mlflow.runName renames */
+    assert_int_equal(ll_store_set_run_tag(st, id, "lendlab.pid", "1@elsewhere", &err), LL_OK);
+    assert_int_equal(ll_store_set_run_tag(st, id, "note/sub", "nested", &err), LL_OK);
+    assert_int_equal(ll_store_set_run_tag(st, id, "mlflow.runName", "parent-2", &err), LL_OK);
+    assert_int_equal(ll_store_set_run_tag(st, id, "../x", "v", &err), LL_EINVAL);
+    char prefix[9];
+    snprintf(prefix, sizeof prefix, "%.8s", id);
+    assert_int_equal(ll_store_set_run_tag(st, prefix, "k", "v", &err), LL_ENOTFOUND);
+    assert_int_equal(ll_store_set_run_tag(st, "0123456789abcdef0123456789abcdef", "k", "v", &err),
+                     LL_ENOTFOUND);
+    assert_int_equal(ll_store_set_run_tag(st, "../etc", "k", "v", &err), LL_EINVAL);
+    ll_run *r;
+    assert_int_equal(ll_store_get_run(st, id, &r, &err), LL_OK);
+    assert_int_equal(r->status, LL_RUN_FAILED);
+    long long first_end = r->end_time;
+    assert_true(first_end >= r->start_time);
+    assert_string_equal(r->run_name, "parent-2");
+    assert_string_equal(ll_run_tag(r, "note/sub"), "nested");
+    assert_string_equal(ll_run_tag(r, "lendlab.pid"), "1@elsewhere");
+    ll_run_free(r);
+
+    /* reopened: RUNNING again, no end time, this process's pid, written through a handle */
+    assert_int_equal(ll_store_run_reopen(st, id, &h, &err), LL_OK);
+    assert_string_equal(ll_store_run_id(h), id);
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    host[sizeof host - 1] = '\0';
+    snprintf(pidtag, sizeof pidtag, "%ld@%s", (long)getpid(), host);
+    assert_int_equal(ll_store_get_run(st, id, &r, &err), LL_OK);
+    assert_int_equal(r->status, LL_RUN_RUNNING);
+    assert_false(r->died);
+    assert_int_equal(r->end_time, -1);
+    assert_string_equal(ll_run_tag(r, "lendlab.pid"), pidtag);
+    ll_yamlmap y;
+    load_meta(r->dir, &y);
+    assert_int_equal(ll_yamlmap_find(&y, "end_time")->kind, LL_YAML_NULL);
+    assert_false(ll_yamlmap_find(&y, "status")->quoted);
+    assert_int_equal(ll_yamlmap_int(&y, "start_time", 0), r->start_time); /* kept */
+    assert_null(ll_yamlmap_find(&y, "deleted_time"));
+    ll_yamlmap_free(&y);
+    ll_run_free(r);
+    assert_int_equal(ll_store_log_metric_at(h, "best", 0.75, 1, 1700000000001LL, &err), LL_OK);
+    assert_int_equal(ll_store_set_tag(h, "lendlab.attempts", "2", &err), LL_OK);
+    assert_int_equal(ll_store_delete_tag(h, "lendlab.stop_reason", &err), LL_OK);
+    assert_int_equal(ll_store_delete_tag(h, "lendlab.stop_reason", &err), LL_OK); /* gone: fine */
+    assert_int_equal(ll_store_delete_tag(h, "../meta.yaml", &err), LL_EINVAL);
+    /* paused: SCHEDULED without an end time */
+    assert_int_equal(ll_store_run_end(h, LL_RUN_SCHEDULED, &err), LL_OK);
+    assert_int_equal(ll_store_get_run(st, id, &r, &err), LL_OK);
+    assert_int_equal(r->status, LL_RUN_SCHEDULED);
+    assert_int_equal(r->end_time, -1);
+    assert_null(ll_run_tag(r, "lendlab.stop_reason"));
+    assert_string_equal(ll_run_tag(r, "lendlab.attempts"), "2");
+    assert_true(ll_run_metric(r, "best")->value == 0.75);
+    snprintf(path, sizeof path, "%s/tags/lendlab.stop_reason", r->dir);
+    assert_false(ll_fsutil_exists(path));
+    ll_run_free(r);
+    /* and finished on a second reopen */
+    assert_int_equal(ll_store_run_reopen(st, id, &h, &err), LL_OK);
+    assert_int_equal(ll_store_run_end(h, LL_RUN_FINISHED, &err), LL_OK);
+    assert_int_equal(ll_store_get_run(st, id, &r, &err), LL_OK);
+    assert_int_equal(r->status, LL_RUN_FINISHED);
+    assert_true(r->end_time >= first_end);
+    ll_metric_point *pts;
+    size_t n;
+    assert_int_equal(ll_store_metric_history(st, r, "best", &pts, &n, &err), LL_OK);
+    assert_int_equal(n, 2);
+    assert_true(pts[0].value == 0.5 && pts[1].value == 0.75);
+    free(pts);
+    ll_run_free(r);
+    tmp_count = 0;
+    nftw(dir, count_tmp, 16, FTW_PHYS);
+    assert_int_equal(tmp_count, 0);
+
+    /* a deleted run is neither reopened nor tagged; unknown runs are not found */
+    assert_int_equal(ll_store_delete_run(st, id, &err), LL_OK);
+    assert_int_equal(ll_store_run_reopen(st, id, &h, &err), LL_ESTATE);
+    assert_null(h);
+    assert_int_equal(ll_store_set_run_tag(st, id, "k", "v", &err), LL_ESTATE);
+    assert_int_equal(ll_store_restore_run(st, id, &err), LL_OK);
+    assert_int_equal(ll_store_run_reopen(st, "0123456789abcdef0123456789abcdef", &h, &err),
+                     LL_ENOTFOUND);
+    assert_int_equal(ll_store_run_end(NULL, LL_RUN_FINISHED, &err), LL_EINVAL);
+    assert_int_equal(ll_store_run_begin(st, "study", "x", NULL, &h, &err), LL_OK);
+    assert_int_equal(ll_store_run_end(h, LL_RUN_RUNNING, &err), LL_EINVAL);
+    ll_store_close(st);
+}
+
+/* In a child whose file size limit leaves no room for meta.yaml: end a run holding a big
+ * artifact, reopened (kept) or begun there. Exit status: 0 when ll_store_run_end failed. */
+static int end_without_room(const char *dir, const char *reopen_id, char *begun_id)
+{
+    int fd[2];
+    if (pipe(fd)) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        ll_store *st;
+        ll_run_handle *h;
+        char art[900];
+        close(fd[0]);
+        if (ll_store_open(dir, 1, &st, NULL)) _exit(2);
+        if (reopen_id ? ll_store_run_reopen(st, reopen_id, &h, NULL)
+                      : ll_store_run_begin(st, "study", "trial", NULL, &h, NULL))
+            _exit(3);
+        if (write(fd[1], ll_store_run_id(h), 32) != 32) _exit(4);
+        if (ll_store_run_artifact_dir(h, "model", art, 700, NULL)) _exit(5);
+        strcat(art, "/model.json");
+        FILE *f = fopen(art, "w");
+        for (int i = 0; f && i < 1000; i++) fputs("0123456789", f);
+        if (!f || fclose(f)) _exit(6);
+        /* writes past 64 bytes fail with EFBIG */
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {64, 64};
+        if (setrlimit(RLIMIT_FSIZE, &rl)) _exit(7);
+        ll_error err = {0};
+        _exit(ll_store_run_end(h, LL_RUN_FINISHED, &err) != LL_OK && strstr(err.msg, "too large")
+                  ? 0
+                  : 8);
+    }
+    close(fd[1]);
+    char id[33] = {0};
+    ssize_t n = read(fd[0], id, 32);
+    close(fd[0]);
+    if (begun_id && n == 32) memcpy(begun_id, id, 33);
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_kept_run_without_room(void **state)
+{
+    char dir[512], path[900];
+    snprintf(dir, sizeof dir, "%s/mlruns", (char *)*state);
+    ll_store *st;
+    ll_error err = {0};
+    assert_int_equal(ll_store_open(dir, 1, &st, &err), LL_OK);
+    ll_run_handle *h;
+    assert_int_equal(ll_store_run_begin(st, "study", "parent", NULL, &h, &err), LL_OK);
+    char parent[40], trial[40];
+    snprintf(parent, sizeof parent, "%s", ll_store_run_id(h));
+    assert_int_equal(ll_store_run_end(h, LL_RUN_FINISHED, &err), LL_OK);
+    /* a run begun without room to end it is removed (its artifacts did not make room) */
+    assert_int_equal(end_without_room(dir, NULL, trial), 0);
+    ll_run *r;
+    assert_int_equal(ll_store_get_run(st, trial, &r, &err), LL_ENOTFOUND);
+    /* a reopened run keeps everything: RUNNING, shown DIED, its artifacts in place */
+    assert_int_equal(end_without_room(dir, parent, NULL), 0);
+    assert_int_equal(ll_store_get_run(st, parent, &r, &err), LL_OK);
+    assert_int_equal(r->status, LL_RUN_RUNNING);
+    assert_true(r->died);
+    snprintf(path, sizeof path, "%s/artifacts/model/model.json", r->dir);
+    assert_true(ll_fsutil_exists(path));
+    ll_run_free(r);
+    /* ll_store_run_keep gives a new run the same treatment */
+    assert_int_equal(ll_store_run_begin(st, "study", "parent", NULL, &h, &err), LL_OK);
+    snprintf(parent, sizeof parent, "%s", ll_store_run_id(h));
+    ll_store_run_keep(h);
+    ll_store_run_abandon(h);
+    assert_int_equal(end_without_room(dir, parent, NULL), 0);
+    assert_int_equal(ll_store_get_run(st, parent, &r, &err), LL_OK);
+    assert_int_equal(r->status, LL_RUN_RUNNING);
+    ll_run_free(r);
+    ll_store_close(st);
+}
+
 static void test_metric_tail(void **state)
 {
     char dir[512], path[700];
@@ -644,6 +837,99 @@ static void test_fsutil(void **state)
     assert_int_equal(ll_fsutil_read("/nonexistent/file", &t, NULL, &err), LL_ENOTFOUND);
 }
 
+typedef struct {
+    int fd; /* the FIFO's read end, opened non-blocking before any writer */
+    char buf[64];
+    ssize_t n; /* bytes read until the writer closed; -1 when none came within 10 s */
+} fifo_reader;
+
+static void *read_fifo(void *arg)
+{
+    fifo_reader *fr = arg;
+    size_t got = 0;
+    fr->n = -1;
+    for (;;) {
+        /* a writer that never comes (the FIFO renamed over) fails the test, not hangs it */
+        struct pollfd p = {.fd = fr->fd, .events = POLLIN};
+        if (poll(&p, 1, 10000) != 1) break;
+        ssize_t r = read(fr->fd, fr->buf + got, sizeof fr->buf - 1 - got);
+        if (r > 0) {
+            got += (size_t)r;
+        } else if (r == 0) {
+            fr->n = (ssize_t)got;
+            break;
+        } else if (errno != EAGAIN && errno != EINTR) {
+            break;
+        }
+    }
+    fr->buf[got] = '\0';
+    return NULL;
+}
+
+static int is_type(const char *path, mode_t type)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && (sb.st_mode & S_IFMT) == type;
+}
+
+/* A device, FIFO or socket at the target is written into, never replaced by a rename; a
+ * directory is an error naming it. */
+static void test_fsutil_special_targets(void **state)
+{
+    const char *dir = *state;
+    char path[600];
+    ll_error err = {0};
+    int in_place = -1;
+    snprintf(path, sizeof path, "%s/missing", dir);
+    assert_int_equal(ll_fsutil_check_output(path, &in_place, &err), LL_OK);
+    assert_int_equal(in_place, 0);
+    assert_int_equal(ll_fsutil_write_atomic(path, "r", 1, NULL, &err), LL_OK);
+    assert_int_equal(ll_fsutil_check_output(path, &in_place, &err), LL_OK);
+    assert_int_equal(in_place, 0);
+
+    /* a FIFO: its reader gets the data, the FIFO stays */
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(ll_fsutil_check_output(path, &in_place, &err), LL_OK);
+    assert_int_equal(in_place, 1);
+    fifo_reader fr = {.fd = open(path, O_RDONLY | O_NONBLOCK)};
+    assert_true(fr.fd >= 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, read_fifo, &fr), 0);
+    assert_int_equal(ll_fsutil_write_atomic(path, "through the fifo", 16, dir, &err), LL_OK);
+    pthread_join(th, NULL);
+    close(fr.fd);
+    assert_int_equal(fr.n, 16);
+    assert_string_equal(fr.buf, "through the fifo");
+    assert_true(is_type(path, S_IFIFO));
+
+    /* a directory */
+    snprintf(path, sizeof path, "%s/adir", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(ll_fsutil_write_atomic(path, "x", 1, NULL, &err), LL_EIO);
+    char want[700];
+    snprintf(want, sizeof want, "cannot write %s: %s", path, strerror(EISDIR));
+    assert_string_equal(err.msg, want);
+    assert_true(is_type(path, S_IFDIR));
+
+    /* character devices (nodes made here when allowed: root, and a file system without nodev) */
+    snprintf(path, sizeof path, "%s/null", dir);
+    if (mknod(path, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        assert_int_equal(ll_fsutil_write_atomic(path, "gone", 4, dir, &err), LL_OK);
+        assert_true(is_type(path, S_IFCHR));
+        snprintf(path, sizeof path, "%s/full", dir);
+        assert_int_equal(mknod(path, S_IFCHR | 0666, makedev(1, 7)), 0);
+        assert_int_equal(ll_fsutil_write_atomic(path, "x", 1, NULL, &err), LL_EIO);
+        snprintf(want, sizeof want, "cannot write %s: %s", path, strerror(ENOSPC));
+        assert_string_equal(err.msg, want);
+        assert_true(is_type(path, S_IFCHR));
+    }
+    /* no temporary file anywhere */
+    tmp_count = 0;
+    nftw(dir, count_tmp, 16, FTW_PHYS);
+    assert_int_equal(tmp_count, 0);
+}
+
 /* Found by tests/fuzz/fuzz_yamlmap: the fast path agrees with libyaml, and what a map read
  * from a file is written back as reads back the same. */
 static void test_yaml_fast_path_and_write_back(void **state)
@@ -706,9 +992,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_creates_default, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_run_write_read, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_died_run, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_reopen_and_tag_by_id, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_kept_run_without_room, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_metric_tail, setup_tmp, teardown_tmp),
         cmocka_unit_test(test_metric_direction),
         cmocka_unit_test_setup_teardown(test_fsutil, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_fsutil_special_targets, setup_tmp, teardown_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

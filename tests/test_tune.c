@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "csv.h"
+#include "fsutil.h"
 #include "store.h"
 #include "tune.h"
 
@@ -282,6 +284,28 @@ static void test_tracked_study(void **state)
     assert_true(info.seed == 3 && info.kind == LL_MODEL_GBDT);
     assert_true(ll_tune_space_equal(&info.space, &o.space));
     assert_int_equal(ll_tune_study_find(st, "unit", "study-b", &info, &err), LL_ENOTFOUND);
+    /* the study's run ended FINISHED with its summary metrics, the best model and params */
+    ll_run *pr;
+    char path[4200];
+    assert_int_equal(ll_store_get_run(st, r.study_run_id, &pr, &err), LL_OK);
+    assert_int_equal(pr->status, LL_RUN_FINISHED);
+    long long first_end = pr->end_time;
+    assert_true(first_end >= pr->start_time);
+    assert_int_equal(ll_run_metric(pr, "best_cv_auc")->step, 14);
+    assert_true(ll_run_metric(pr, "best_cv_auc")->value == r.best_cv_auc);
+    assert_int_equal(ll_run_metric(pr, "trials_complete")->value, r.ncomplete);
+    int last_complete = -1;
+    for (size_t i = 0; i < r.ntrials; i++)
+        if (r.trials[i].state == LL_TPE_COMPLETE && r.trials[i].number > last_complete)
+            last_complete = r.trials[i].number;
+    assert_int_equal(ll_run_metric(pr, "trial_cv_auc")->step, last_complete);
+    assert_int_equal(
+        ll_store_run_artifact_path(st, pr, "model/model.json", path, sizeof path, &err), LL_OK);
+    assert_true(ll_fsutil_exists(path));
+    ll_run_free(pr);
+    /* as if an earlier process had begun it: --resume must claim it again */
+    assert_int_equal(ll_store_set_run_tag(st, r.study_run_id, "lendlab.pid", "1@elsewhere", &err),
+                     LL_OK);
     /* resuming with more trials continues the same study run */
     ll_tune_result r2;
     o.resume = 1;
@@ -290,6 +314,22 @@ static void test_tracked_study(void **state)
     assert_string_equal(r2.study_run_id, r.study_run_id);
     assert_true(r2.ntrials == 16 && r2.nresumed == 14 && r2.nnew == 2);
     assert_int_equal(r2.trials[15].number, 15);
+    /* reopened and finished again: this process's pid, a later end, the metrics continued */
+    char host[256], pidtag[320];
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    host[sizeof host - 1] = '\0';
+    snprintf(pidtag, sizeof pidtag, "%ld@%s", (long)getpid(), host);
+    assert_int_equal(ll_store_get_run(st, r.study_run_id, &pr, &err), LL_OK);
+    assert_int_equal(pr->status, LL_RUN_FINISHED);
+    assert_true(pr->end_time >= first_end);
+    assert_string_equal(ll_run_tag(pr, "lendlab.pid"), pidtag);
+    assert_int_equal(ll_run_metric(pr, "best_cv_auc")->step, 16);
+    ll_metric_point *pts;
+    size_t npts;
+    assert_int_equal(ll_store_metric_history(st, pr, "trials_complete", &pts, &npts, &err), LL_OK);
+    assert_int_equal(npts, 2);
+    free(pts);
+    ll_run_free(pr);
     ll_tune_result_free(&r);
     o.cv = 4; /* another fold count is refused */
     o.trials = 18;

@@ -34,8 +34,7 @@ if bad:
 PY
 }
 
-# failed RC ERRFILE WHAT DIR: a failure is exit 1 with the cause and a path under DIR (predict's
-# message names "the output" rather than its path: DIR "" skips that check)
+# failed RC ERRFILE WHAT DIR: a failure is exit 1 with the cause and a path under DIR
 failed() {
     [ "$1" -eq 1 ] || { cat "$2" >&2; die "$3 exited $1 on a full disk, wanted 1"; }
     grep -qE "No space left on device|File too large" "$2" ||
@@ -104,7 +103,7 @@ if [ "$tmpfs" = 1 ]; then
         if [ "$rc" -eq 0 ]; then n_ok=$((n_ok + 1)); rm -f "$MNT/scored.csv"; else
             n_fail=$((n_fail + 1))
             tally="$tally predict"
-            failed "$rc" "$TMP/err" "predict --output with ${kib} KiB free" ""
+            failed "$rc" "$TMP/err" "predict --output with ${kib} KiB free" "$MNT/scored.csv"
             [ ! -e "$MNT/scored.csv" ] || die "predict left a partial $MNT/scored.csv"
         fi
         rm -f "$MNT/fill"
@@ -146,7 +145,7 @@ rc=$?
 set -e
 n_fail=$((n_fail + 1))
 tally="$tally predict-ulimit"
-failed "$rc" "$TMP/err" "predict --output under ulimit -f" ""
+failed "$rc" "$TMP/err" "predict --output under ulimit -f" "$TMP/scored.csv"
 [ ! -e "$TMP/scored.csv" ] || die "predict left a partial $TMP/scored.csv"
 ls "$TMP" | grep -q scored && die "predict left $(ls "$TMP" | grep scored)"
 echo "t_diskfull: $n_fail operations failed cleanly for lack of room ($(echo $tally |

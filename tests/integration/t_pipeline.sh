@@ -155,6 +155,31 @@ json_eq "$TMP/out" "(d['status'], d['error'])" "('FINISHED', None)"
     die "train ran again on resume"
 [ "$(nruns "tags.lendlab.pipeline_step IS NULL and tags.lendlab.pipeline_date = '2025-03-05'" "$S3")" = 1 ] ||
     die "the resumed run is not the same parent"
+# each attempt reopened the parent; the last one ended it and cleared the earlier failure
+PJ="$TMP/runs.json"
+pick() { "$LENDLAB" --store "$1" --batch runs -e pipeline --json \
+    --filter "tags.lendlab.pipeline_step IS NULL and tags.lendlab.pipeline_date = '$2'" >"$PJ"; }
+pick "$S3" 2025-03-05
+json_eq "$PJ" "(d['runs'][0]['status'], d['runs'][0]['tags']['lendlab.pipeline_attempts'])" \
+    "('FINISHED', '3')"
+json_eq "$PJ" "d['runs'][0]['end_time'] >= d['runs'][0]['start_time']" True
+json_eq "$PJ" "[k for k in ('lendlab.failed_step', 'lendlab.error', 'lendlab.stop_reason')
+    if k in d['runs'][0]['tags']]" "[]"
+json_eq "$PJ" "d['runs'][0]['tags']['lendlab.pid'].split('@')[1]" "$(hostname)"
+# stopped after a step (--step): SCHEDULED, no end time; the next run reopens and finishes it
+S5="$TMP/mlruns5"
+expect_rc 0 "$LENDLAB" --store "$S5" --batch pipeline run --config "$TMP/p.json" --date 2025-03-08 \
+    --step train --json
+json_eq "$TMP/out" "(d['status'], d['outcome'])" "('SCHEDULED', 'partial')"
+pick "$S5" 2025-03-08
+json_eq "$PJ" "(d['runs'][0]['status'], d['runs'][0]['end_time'])" "('SCHEDULED', None)"
+expect_rc 0 "$LENDLAB" --store "$S5" --batch pipeline run --config "$TMP/p.json" --date 2025-03-08 \
+    --json
+json_eq "$TMP/out" "[(s['step'], s['reused']) for s in d['steps']][:2]" \
+    "[('train', True), ('register', False)]"
+pick "$S5" 2025-03-08
+json_eq "$PJ" "(d['matched'], d['runs'][0]['status'], d['runs'][0]['tags']['lendlab.pipeline_attempts'])" \
+    "(1, 'FINISHED', '2')"
 # a first model the policy refuses leaves nothing to score with: exit 4, resumable
 echo '{"require": {"auc": {"min": 0.99}}}' >"$TMP/strict.json"
 config "$TMP/st.json" batch.csv null 0.5 strict.json "$F/lending_club_train.csv"

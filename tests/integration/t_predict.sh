@@ -1,7 +1,8 @@
 #!/bin/sh
 # batch predict: models:/ and runs:/ URIs, score and reason columns equal to the server's
 # output=full, contributions adding up to the probability, --timestamp names, the --marker JSON,
-# pipes, quoting, errors, and an output that never appears half-written.
+# pipes, quoting, errors, an output that never appears half-written, and devices and FIFOs as
+# outputs (written into, never replaced).
 . "$(dirname "$0")/lib.sh"
 F=$ROOT/tests/fixtures
 IN=$ROOT/data/batch_input.csv
@@ -232,4 +233,36 @@ expect_rc 1 predict --model "$ART" --input "$TMP/bad_tail.csv" --output "$TMP/ba
 [ "$(cat "$TMP/int.rc")" -eq 130 ] || { cat "$TMP/int.err" >&2; die "interrupted predict exited $(cat "$TMP/int.rc")"; }
 [ ! -e "$TMP/int.csv" ] || die "an interrupted predict left its output"
 for f in "$TMP"/int.csv.*; do [ ! -e "$f" ] || die "an interrupted predict left $f"; done
+
+# --- devices and FIFOs are written into, never renamed over ---------------------------------------
+# (run as root, a rename over /dev/null made it a regular file: put it back before failing)
+chr() { $PY -c 'import os, stat, sys; sys.exit(not stat.S_ISCHR(os.stat(sys.argv[1]).st_mode))' "$1"; }
+null_broken() {
+    if [ "$(id -u)" = 0 ]; then rm -f /dev/null && mknod -m 666 /dev/null c 1 3; fi
+    die "$1"
+}
+chr /dev/null || die "/dev/null is not a character device before the test"
+expect_rc 0 predict --model "$ART" --input "$IN" --output /dev/null --marker "$TMP/null.json"
+chr /dev/null || null_broken "predict --output /dev/null replaced /dev/null"
+json_eq "$TMP/null.json" "(d['path'], d['rows'])" "('/dev/null', 1971)"
+expect_rc 0 predict --model "$ART" --input "$IN" --output /dev/null --reasons 2
+chr /dev/null || null_broken "predict --output /dev/null --reasons replaced /dev/null"
+for f in /dev/null.tmp.*; do [ ! -e "$f" ] || { rm -f "$f"; die "predict left $f"; }; done
+# a FIFO: its reader gets exactly what a file would hold
+mkfifo "$TMP/fifo"
+timeout 60 cat "$TMP/fifo" >"$TMP/from_fifo.csv" &
+CATPID=$!
+expect_rc 0 predict --model "$ART" --input "$IN" --output "$TMP/fifo"
+wait "$CATPID" || die "nothing read the FIFO"
+[ -p "$TMP/fifo" ] || die "predict replaced the FIFO"
+cmp -s "$TMP/from_fifo.csv" "$TMP/by_dir.csv" || die "the FIFO got other rows than a file"
+# a full device: the error names the output and the cause
+expect_rc 1 predict --model "$ART" --input "$IN" --output /dev/full
+contains "$TMP/err" "/dev/full: No space left on device"
+chr /dev/full || die "predict --output /dev/full replaced /dev/full"
+# a directory: an error naming it, nothing written
+mkdir "$TMP/outdir"
+expect_rc 1 predict --model "$ART" --input "$IN" --output "$TMP/outdir"
+contains "$TMP/err" "cannot write $TMP/outdir: Is a directory"
+[ -z "$(ls -A "$TMP/outdir")" ] || die "predict wrote into the directory"
 echo "predict: ok"
