@@ -461,6 +461,9 @@ static void test_params(void **state)
         {"{\"base_odds\": -1}", "parameter 'base_odds'"},
         {"{\"reasons\": 2.5}", "parameter 'reasons'"},
         {"{\"reasons\": [1]}", "parameter 'reasons'"},
+        /* out of int's range (converting it was undefined; found by tests/fuzz/fuzz_payload) */
+        {"{\"reasons\": 1e308}", "parameter 'reasons'"},
+        {"{\"reasons\": -1e308}", "parameter 'reasons'"},
         {"[1]", "params must be a dictionary"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
