@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "numfmt.h"
 
@@ -347,4 +348,29 @@ void ll_cmd_json_number(FILE *f, double v)
     }
     char buf[64];
     fputs(ll_numfmt_double(v, buf, sizeof buf), f);
+}
+
+const char *ll_cmd_fixed(double v, int decimals, char *buf, size_t len)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "nan");
+        return buf;
+    }
+    snprintf(buf, len, "%.*f", decimals, v);
+    for (char *p = buf; *p; p++)
+        if (*p == ',') *p = '.';
+    return buf;
+}
+
+const char *ll_cmd_local_time(long long ms, char *buf, size_t len)
+{
+    if (ms <= 0) {
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+    return buf;
 }

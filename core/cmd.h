@@ -93,5 +93,10 @@ size_t ll_args_list(const ll_args *a, const char *name, const char *const **vals
 void ll_cmd_json_string(FILE *f, const char *s);
 /* Write a double as JSON (null for NaN/inf), locale-independent, shortest round-trip. */
 void ll_cmd_json_number(FILE *f, double v);
+/* Fixed-point text for tables ("nan" for NaN), with '.' as the decimal point whatever the
+ * locale. Returns buf. */
+const char *ll_cmd_fixed(double v, int decimals, char *buf, size_t len);
+/* Local "YYYY-mm-dd HH:MM" of a millisecond epoch timestamp, "-" when unset. Returns buf. */
+const char *ll_cmd_local_time(long long ms, char *buf, size_t len);
 
 #endif

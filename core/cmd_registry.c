@@ -13,31 +13,6 @@
 
 static const char *const key_metrics[] = {"auc", "ks", "logloss"};
 
-static const char *fixed4(double v, char *buf, size_t len)
-{
-    if (isnan(v)) {
-        snprintf(buf, len, "nan");
-        return buf;
-    }
-    snprintf(buf, len, "%.4f", v);
-    for (char *p = buf; *p; p++)
-        if (*p == ',') *p = '.';
-    return buf;
-}
-
-static const char *local_time(long long ms, char *buf, size_t len)
-{
-    if (ms <= 0) {
-        snprintf(buf, len, "-");
-        return buf;
-    }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
-    return buf;
-}
-
 static int open_store(const ll_cmd_ctx *ctx, const char *cmd, int create, ll_store **st)
 {
     ll_error err;
@@ -231,7 +206,7 @@ static int registry_exec(const ll_cmd_ctx *ctx, const ll_args *args)
             char when[32];
             fprintf(ctx->out, "%s: %zu version%s, updated %s\n", m->name, m->nversions,
                     m->nversions == 1 ? "" : "s",
-                    local_time(m->last_updated_timestamp, when, sizeof when));
+                    ll_cmd_local_time(m->last_updated_timestamp, when, sizeof when));
             if (m->description[0]) fprintf(ctx->out, "%s\n", m->description);
             fprintf(ctx->out, "%-7s  %-10s  %-20s  %-8s  %7s  %7s  %7s  %s\n", "VERSION", "STAGE",
                     "ALIASES", "RUN", "AUC", "KS", "LOGLOSS", "CREATED");
@@ -246,10 +221,10 @@ static int registry_exec(const ll_cmd_ctx *ctx, const ll_args *args)
                 }
                 fprintf(ctx->out, "%7ld  %-10s  %-20s  %-8.8s  %7s  %7s  %7s  %s\n", v->version,
                         v->stage, al[0] ? al : "-", v->run_id[0] ? v->run_id : "-",
-                        isnan(mets[0]) ? "-" : fixed4(mets[0], a, sizeof a),
-                        isnan(mets[1]) ? "-" : fixed4(mets[1], b, sizeof b),
-                        isnan(mets[2]) ? "-" : fixed4(mets[2], c, sizeof c),
-                        local_time(v->creation_timestamp, when, sizeof when));
+                        isnan(mets[0]) ? "-" : ll_cmd_fixed(mets[0], 4, a, sizeof a),
+                        isnan(mets[1]) ? "-" : ll_cmd_fixed(mets[1], 4, b, sizeof b),
+                        isnan(mets[2]) ? "-" : ll_cmd_fixed(mets[2], 4, c, sizeof c),
+                        ll_cmd_local_time(v->creation_timestamp, when, sizeof when));
             }
         }
         ll_registry_model_free(m);
@@ -282,7 +257,7 @@ static int registry_exec(const ll_cmd_ctx *ctx, const ll_args *args)
             }
             fprintf(ctx->out, "%-24s  %8zu  %6ld  %-32s  %s\n", m->name, m->nversions,
                     m->nversions ? m->versions[m->nversions - 1].version : 0L, al[0] ? al : "-",
-                    local_time(m->last_updated_timestamp, when, sizeof when));
+                    ll_cmd_local_time(m->last_updated_timestamp, when, sizeof when));
         }
         ll_registry_model_free(m);
     }
@@ -332,7 +307,7 @@ static void print_rules(FILE *f, const ll_policy *p, const ll_promote_result *re
         const ll_rule_result *r = &res->rules[i];
         char v[32];
         fprintf(f, "  %s  %-*s  %8s", r->passed ? "PASS" : "FAIL", (int)w, r->rule,
-                isnan(r->value) ? "n/a" : fixed4(r->value, v, sizeof v));
+                isnan(r->value) ? "n/a" : ll_cmd_fixed(r->value, 4, v, sizeof v));
         if (r->detail[0]) fprintf(f, "  %s", r->detail);
         fputc('\n', f);
     }

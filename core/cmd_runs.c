@@ -12,32 +12,6 @@
 
 /* ------------------------------------------------------------------ shared output helpers */
 
-/* Fixed-point text for tables (never locale-dependent: a ',' decimal point is turned back). */
-static const char *fixed(double v, int decimals, char *buf, size_t len)
-{
-    if (isnan(v)) {
-        snprintf(buf, len, "nan");
-        return buf;
-    }
-    snprintf(buf, len, "%.*f", decimals, v);
-    for (char *p = buf; *p; p++)
-        if (*p == ',') *p = '.';
-    return buf;
-}
-
-static const char *local_time(long long ms, char *buf, size_t len)
-{
-    if (ms <= 0) {
-        snprintf(buf, len, "-");
-        return buf;
-    }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
-    return buf;
-}
-
 /* A text table: cells copied, columns padded to their widest cell. */
 typedef struct {
     char **cells;
@@ -241,9 +215,9 @@ static int experiments_exec(const ll_cmd_ctx *ctx, const ll_args *args)
             for (size_t e = 0; e < el.n; e++) {
                 char n[32], when[32];
                 snprintf(n, sizeof n, "%zu", counts ? counts[e] : 0);
-                const char *row[] = {el.items[e].id, el.items[e].name, n,
-                                     el.items[e].deleted ? "deleted" : "active",
-                                     local_time(el.items[e].creation_time, when, sizeof when)};
+                const char *row[] = {
+                    el.items[e].id, el.items[e].name, n, el.items[e].deleted ? "deleted" : "active",
+                    ll_cmd_local_time(el.items[e].creation_time, when, sizeof when)};
                 tt_add(&t, row);
             }
             tt_print(&t, ctx->out, NULL);
@@ -404,11 +378,11 @@ static int runs_exec(const ll_cmd_ctx *ctx, const ll_args *args)
             row[k++] = id;
             row[k++] = r->run_name;
             row[k++] = ll_run_status_name(r);
-            row[k++] = local_time(r->start_time, when, sizeof when);
+            row[k++] = ll_cmd_local_time(r->start_time, when, sizeof when);
             row[k++] = ll_run_param(r, "model") ? ll_run_param(r, "model") : "-";
             for (size_t c = 0; c < ncols; c++) {
                 const ll_metric *m = cols[c] ? ll_run_metric(r, cols[c]) : NULL;
-                row[k++] = m ? fixed(m->value, 4, vals[c], sizeof vals[c]) : "-";
+                row[k++] = m ? ll_cmd_fixed(m->value, 4, vals[c], sizeof vals[c]) : "-";
             }
             if (q.include_deleted) row[k++] = r->deleted ? "deleted" : "active";
             tt_add(&t, row);
@@ -658,7 +632,7 @@ static int compare_exec(const ll_cmd_ctx *ctx, const ll_args *args)
         tt_add(&t, row);
         row[0] = "start";
         for (size_t i = 0; i < n; i++)
-            row[i + 1] = local_time(runs[i]->start_time, cells[i], sizeof cells[i]);
+            row[i + 1] = ll_cmd_local_time(runs[i]->start_time, cells[i], sizeof cells[i]);
         tt_add(&t, row);
         for (size_t i = 1; i <= n; i++) row[i] = "";
         row[0] = "";
@@ -710,7 +684,7 @@ static int compare_exec(const ll_cmd_ctx *ctx, const ll_args *args)
                     continue;
                 }
                 char num[32];
-                fixed(m->value, 4, num, sizeof num);
+                ll_cmd_fixed(m->value, 4, num, sizeof num);
                 snprintf(cells[i], sizeof cells[i], "%s%s", num, (long)i == b ? " *" : "");
                 row[i + 1] = cells[i];
             }
@@ -740,9 +714,9 @@ static int compare_exec(const ll_cmd_ctx *ctx, const ll_args *args)
                 snprintf(at, sizeof at, "%lld", s->best_step);
                 const char *r2[] = {ids[i],
                                     steps,
-                                    fixed(s->first, 4, a, sizeof a),
-                                    fixed(s->last, 4, b, sizeof b),
-                                    fixed(s->best, 4, bb, sizeof bb),
+                                    ll_cmd_fixed(s->first, 4, a, sizeof a),
+                                    ll_cmd_fixed(s->last, 4, b, sizeof b),
+                                    ll_cmd_fixed(s->best, 4, bb, sizeof bb),
                                     at};
                 tt_add(&t, r2);
             }
