@@ -19,36 +19,6 @@ static int copy(char *dst, size_t cap, const char *s, size_t n)
     return 0;
 }
 
-/* Path of a local file: URI, decoding %XX; 0 when uri is not a file: URI. */
-static int file_uri_path(const char *uri, char *out, size_t len)
-{
-    const char *p;
-    if (!strncmp(uri, "file://", 7)) {
-        p = uri + 7;
-        if (*p != '/') {
-            /* file://localhost/path */
-            p = strchr(p, '/');
-            if (!p) return 0;
-        }
-    } else if (!strncmp(uri, "file:", 5)) {
-        p = uri + 5;
-    } else {
-        return 0;
-    }
-    size_t o = 0;
-    for (; *p && o + 1 < len; p++) {
-        if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
-            char hex[3] = {p[1], p[2], 0};
-            out[o++] = (char)strtol(hex, NULL, 16);
-            p += 2;
-        } else {
-            out[o++] = *p;
-        }
-    }
-    out[o] = '\0';
-    return 1;
-}
-
 ll_status ll_modeluri_parse(const char *uri, ll_model_uri *out, ll_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -94,7 +64,7 @@ ll_status ll_modeluri_parse(const char *uri, ll_model_uri *out, ll_error *err)
         return LL_OK;
     }
     out->kind = LL_URI_PATH;
-    if (file_uri_path(uri, out->path, sizeof out->path)) return LL_OK;
+    if (ll_store_file_uri_path(uri, out->path, sizeof out->path)) return LL_OK;
     if (copy(out->path, sizeof out->path, uri, strlen(uri)))
         return ll_error_set(err, LL_EINVAL, "model path too long");
     return LL_OK;
@@ -148,7 +118,7 @@ static ll_status source_dir(ll_store *st, const char *store, const char *source,
         if (!out->run_id[0]) snprintf(out->run_id, sizeof out->run_id, "%s", inner.run_id);
         return LL_OK;
     }
-    int local = file_uri_path(source, path, sizeof path);
+    int local = ll_store_file_uri_path(source, path, sizeof path);
     if (!local && !strstr(source, ":/")) {
         if (copy(path, sizeof path, source, strlen(source)))
             return ll_error_set(err, LL_EINVAL, "source path too long");

@@ -155,8 +155,7 @@ static void path_to_uri(const char *path, char *out, size_t len)
     out[o < len ? o : len - 1] = '\0';
 }
 
-/* Path of a local file: URI (NULL when the URI is not local). */
-static int uri_to_path(const char *uri, char *out, size_t len)
+int ll_store_file_uri_path(const char *uri, char *out, size_t len)
 {
     const char *p;
     if (!strncmp(uri, "file://", 7)) {
@@ -168,8 +167,6 @@ static int uri_to_path(const char *uri, char *out, size_t len)
         }
     } else if (!strncmp(uri, "file:", 5)) {
         p = uri + 5;
-    } else if (uri[0] == '/') {
-        p = uri;
     } else {
         return 0;
     }
@@ -185,6 +182,13 @@ static int uri_to_path(const char *uri, char *out, size_t len)
     }
     out[o] = '\0';
     return 1;
+}
+
+/* Path of a run's artifact URI: a file: URI or a plain absolute path; 0 when not local. */
+static int uri_to_path(const char *uri, char *out, size_t len)
+{
+    if (uri[0] == '/') return snprintf(out, len, "%s", uri) < (int)len;
+    return ll_store_file_uri_path(uri, out, len);
 }
 
 /* Parse a metric value as Python writes floats (also nan, inf, -inf). */

@@ -266,4 +266,8 @@ int ll_store_metric_higher_better(const char *metric);
  * leading '/', no "." or ".." component, at most 250 characters. */
 int ll_store_valid_key(const char *key);
 
+/* Path of a local file: URI (file:///p, file://localhost/p, file:p) with %XX decoded into out;
+ * 0 when uri is not a file: URI or does not fit. */
+int ll_store_file_uri_path(const char *uri, char *out, size_t len);
+
 #endif
