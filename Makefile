@@ -99,7 +99,7 @@ test: deps all unit integration
 # AddressSanitizer + UBSan build of everything, in its own build directory, running all tests
 # (the kill -9 loop runs fewer iterations there: the sanitized binary is several times slower).
 asan:
-	@LENDLAB_FAULT_ITERS=$${LENDLAB_FAULT_ITERS:-50} $(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+	@LENDLAB_SANITIZED=1 LENDLAB_FAULT_ITERS=$${LENDLAB_FAULT_ITERS:-50} $(MAKE) --no-print-directory BUILD=build-asan CC=clang \
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  unit integration
 

@@ -2405,8 +2405,10 @@ ll_status ll_gbdt_from_json(const cJSON *j, ll_gbdt **out, ll_error *err)
     m->has_bins = gb_jget_field(j, "has_bins", &v) && v != 0;
     const cJSON *names = gb_jarr(j, "feature_names", nfeat);
     const cJSON *cats = gb_jarr(j, "is_cat", nfeat);
-    for (int f = 0; f < nfeat; f++) {
-        const cJSON *nm = names ? cJSON_GetArrayItem(names, f) : NULL;
+    /* walked in step (both hold nfeat items): cJSON_GetArrayItem(f) would make wide models
+     * load in quadratic time */
+    const cJSON *nm = names ? names->child : NULL, *cat = cats ? cats->child : NULL;
+    for (int f = 0; f < nfeat; f++, nm = nm ? nm->next : NULL, cat = cat ? cat->next : NULL) {
         if (cJSON_IsString(nm) && nm->valuestring) {
             m->names[f] = strdup(nm->valuestring);
             if (!m->names[f]) {
@@ -2414,7 +2416,7 @@ ll_status ll_gbdt_from_json(const cJSON *j, ll_gbdt **out, ll_error *err)
                 return ll_error_set(err, LL_ENOMEM, "out of memory");
             }
         }
-        if (cats && gb_jget(cJSON_GetArrayItem(cats, f), &v)) m->is_cat[f] = (uint8_t)(v != 0);
+        if (cat && gb_jget(cat, &v)) m->is_cat[f] = (uint8_t)(v != 0);
     }
     int ti = 0;
     const cJSON *tj;
@@ -2927,8 +2929,9 @@ ll_status ll_gbdt_import_xgboost(const char *path, ll_gbdt **out, char ***featur
     if (spw && gb_jget(spw, &v) && v > 0) m->params.scale_pos_weight = v;
     const cJSON *fnames = gb_jarr(learner, "feature_names", nfeat);
     const cJSON *ftypes = gb_jarr(learner, "feature_types", nfeat);
-    for (int f = 0; f < nfeat; f++) {
-        const cJSON *nm = fnames ? cJSON_GetArrayItem(fnames, f) : NULL;
+    /* walked in step (both hold nfeat items), not by index: linear in the feature count */
+    const cJSON *nm = fnames ? fnames->child : NULL, *ty = ftypes ? ftypes->child : NULL;
+    for (int f = 0; f < nfeat; f++, nm = nm ? nm->next : NULL, ty = ty ? ty->next : NULL) {
         char gen[32];
         snprintf(gen, sizeof gen, "f%d", f);
         m->names[f] = strdup(cJSON_IsString(nm) && nm->valuestring ? nm->valuestring : gen);
@@ -2936,7 +2939,6 @@ ll_status ll_gbdt_import_xgboost(const char *path, ll_gbdt **out, char ***featur
             st = ll_error_set(err, LL_ENOMEM, "out of memory");
             goto done;
         }
-        const cJSON *ty = ftypes ? cJSON_GetArrayItem(ftypes, f) : NULL;
         m->is_cat[f] = cJSON_IsString(ty) && strcmp(ty->valuestring, "c") == 0;
     }
     int ti = 0;

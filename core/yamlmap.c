@@ -401,6 +401,8 @@ static int needs_quotes(const char *s)
     if (resolves_non_string(s)) return 1;
     if (strchr("#,[]{}&*!|>'\"%@` \t", s[0])) return 1;
     if (strchr("?:-", s[0]) && (s[1] == '\0' || s[1] == ' ')) return 1;
+    /* "---" and "..." starting a line are document markers (a key is written at a line start) */
+    if ((!strncmp(s, "---", 3) || !strncmp(s, "...", 3)) && (s[3] == '\0' || s[3] == ' ')) return 1;
     if (s[n - 1] == ' ' || s[n - 1] == ':') return 1;
     if (strstr(s, ": ") || strstr(s, " #")) return 1;
     return 0;
