@@ -1239,6 +1239,7 @@ void ll_drift_report_free(ll_drift_report *r)
     free(r->target);
     ll_drift_result_clear(r->prediction);
     free(r->prediction);
+    free(r->run_id);
     free(r->reference);
     free(r->current);
     free(r);
@@ -1443,6 +1444,11 @@ void ll_drift_report_metrics(const ll_drift_report *r,
         fn("target_drift_score", r->target->score, ud);
         fn("target_psi", r->target->psi, ud);
     }
+    if (r->prediction && r->prediction->tested) {
+        fn("prediction_drift", r->prediction->drifted ? 1.0 : 0.0, ud);
+        fn("prediction_drift_score", r->prediction->score, ud);
+        fn("prediction_psi", r->prediction->psi, ud);
+    }
 }
 
 static void json_str(FILE *f, const char *s)
@@ -1471,7 +1477,8 @@ static void json_dbl(FILE *f, double v)
     fputs(isfinite(v) ? ll_numfmt_double(v, buf, sizeof buf) : "null", f);
 }
 
-static void json_result(FILE *f, const ll_drift_result *c, const char *indent)
+/* with_threshold: also the plain "threshold" member (the prediction_drift object has it). */
+static void json_result(FILE *f, const ll_drift_result *c, const char *indent, int with_threshold)
 {
     fprintf(f, "{\n%s  \"column_name\": ", indent);
     json_str(f, c->column_name);
@@ -1488,6 +1495,10 @@ static void json_result(FILE *f, const ll_drift_result *c, const char *indent)
         fputs("null", f);
     fprintf(f, ",\n%s  \"stattest_threshold\": ", indent);
     json_dbl(f, c->tested ? c->threshold : NAN);
+    if (with_threshold) {
+        fprintf(f, ",\n%s  \"threshold\": ", indent);
+        json_dbl(f, c->tested ? c->threshold : NAN);
+    }
     fprintf(f, ",\n%s  \"drift_score\": ", indent);
     json_dbl(f, c->score);
     fprintf(f, ",\n%s  \"statistic\": ", indent);
@@ -1537,17 +1548,22 @@ void ll_drift_write_json(const ll_drift_report *r, FILE *f)
         fputs(i ? ",\n    " : "\n    ", f);
         json_str(f, r->cols[i].column_name);
         fputs(": ", f);
-        json_result(f, &r->cols[i], "    ");
+        json_result(f, &r->cols[i], "    ", 0);
     }
     fputs(r->ncols ? "\n  },\n  \"target_drift\": " : "},\n  \"target_drift\": ", f);
     if (r->target)
-        json_result(f, r->target, "  ");
+        json_result(f, r->target, "  ", 0);
     else
         fputs("null", f);
     if (r->prediction) {
         fputs(",\n  \"prediction_drift\": ", f);
-        json_result(f, r->prediction, "  ");
+        json_result(f, r->prediction, "  ", 1);
     }
+    fputs(",\n  \"run_id\": ", f);
+    if (r->run_id)
+        json_str(f, r->run_id);
+    else
+        fputs("null", f);
     fputs("\n}\n", f);
 }
 
@@ -1731,6 +1747,15 @@ ll_status ll_drift_write_html(const ll_drift_report *r, const char *path, ll_err
                     ? (r->target->drifted ? "<b class=\"bad\">drift detected</b>" : "no drift")
                     : "not tested");
     }
+    if (r->prediction) {
+        fputs("<p>Model scores (<a href=\"#prediction\">prediction drift</a>): ", f);
+        fprintf(f, "%s, PSI %s (%s).</p>\n",
+                r->prediction->tested
+                    ? (r->prediction->drifted ? "<b class=\"bad\">drift detected</b>" : "no drift")
+                    : "not tested",
+                ll_drift_fmt(r->prediction->psi, a, sizeof a),
+                ll_drift_psi_band(r->prediction->psi));
+    }
     fputs("<p class=\"key\"><span style=\"background:#7f9cc9\"></span>reference"
           "<span style=\"background:#f28e5b\"></span>current</p>\n"
           "<h2>Columns, most severe first</h2>\n<table><tr><th>column</th><th>type</th>"
@@ -1743,8 +1768,10 @@ ll_status ll_drift_write_html(const ll_drift_report *r, const char *path, ll_err
         html_row(f, &r->cols[idx[i]], anchor);
     }
     if (r->target) html_row(f, r->target, "target");
+    if (r->prediction) html_row(f, r->prediction, "prediction");
     fputs("</table>\n<h2>Distributions</h2>\n", f);
     if (r->target) html_section(f, r->target, "target", "target: ");
+    if (r->prediction) html_section(f, r->prediction, "prediction", "model scores: ");
     for (size_t i = 0; i < r->ncols; i++) {
         snprintf(anchor, sizeof anchor, "c%zu", idx[i]);
         html_section(f, &r->cols[idx[i]], anchor, "");

@@ -148,6 +148,7 @@ typedef struct {
     int dataset_drift;                /* share_of_drifted_columns >= drift_share */
     ll_drift_result *target;          /* target drift, NULL without a target in both sets */
     ll_drift_result *prediction;      /* model score drift; NULL until scores are compared */
+    char *run_id; /* tracking run the report was logged to (JSON "run_id"), or NULL */
 } ll_drift_report;
 
 /* Compare current against reference. Errors (LL_EINVAL) name columns missing on one side,
@@ -166,8 +167,8 @@ void ll_drift_report_free(ll_drift_report *r);
  * the score is past or short of its threshold, then PSI); idx has r->ncols slots. */
 void ll_drift_report_order(const ll_drift_report *r, size_t *idx);
 /* Call fn once per numeric result (dataset_drift, share_of_drifted_columns,
- * number_of_drifted_columns, drift_score.COL, psi.COL, target_drift_score...): the metrics a
- * tracking store records for a drift run. */
+ * number_of_drifted_columns, drift_score.COL, psi.COL, target_drift_score,
+ * prediction_drift_score...): the metrics a tracking store records for a drift run. */
 void ll_drift_report_metrics(const ll_drift_report *r,
                              void (*fn)(const char *key, double value, void *ud), void *ud);
 /* Format v for display with 4 significant digits, locale-independent ("0.1235", "3.2e-41",

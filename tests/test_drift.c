@@ -406,6 +406,11 @@ static void metric_count(const char *key, double value, void *ud)
     if (!strcmp(key, "dataset_drift") || !strncmp(key, "drift_score.", 12)) ++*(int *)ud;
 }
 
+static void metric_prediction(const char *key, double value, void *ud)
+{
+    if (!strcmp(key, "prediction_drift_score")) *(double *)ud = value;
+}
+
 static void test_profile_roundtrip_and_reports(void **state)
 {
     (void)state;
@@ -465,6 +470,8 @@ static void test_profile_roundtrip_and_reports(void **state)
     cJSON *td = cJSON_GetObjectItem(doc, "target_drift");
     assert_string_equal(cJSON_GetObjectItem(td, "column_name")->valuestring, "Class");
     assert_null(cJSON_GetObjectItem(by, "Class"));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(doc, "run_id")));
+    assert_null(cJSON_GetObjectItem(doc, "prediction_drift"));
     cJSON_Delete(doc);
     free(j1);
     free(j2);
@@ -474,6 +481,37 @@ static void test_profile_roundtrip_and_reports(void **state)
     int n = 0;
     ll_drift_report_metrics(r1, metric_count, &n);
     assert_int_equal(n, 1 + 22);
+
+    /* model scores: 0..99 against 50..149 (K-S D = 0.5, p far below 0.05), a run id */
+    double sr[100], sc[100];
+    for (int i = 0; i < 100; i++) sr[i] = i, sc[i] = i + 50;
+    ll_drift_column pr, pc;
+    assert_int_equal(ll_drift_column_from_values("prediction", sr, 100, &pr, &err), LL_OK);
+    assert_int_equal(ll_drift_column_from_values("prediction", sc, 100, &pc, &err), LL_OK);
+    r1->prediction = calloc(1, sizeof *r1->prediction);
+    assert_int_equal(
+        ll_drift_compare_columns(&pr, &pc, LL_STATTEST_AUTO, NAN, r1->prediction, &err), LL_OK);
+    ll_drift_column_clear(&pr);
+    ll_drift_column_clear(&pc);
+    r1->run_id = strdup("0123456789abcdef0123456789abcdef");
+    double pscore = NAN;
+    ll_drift_report_metrics(r1, metric_prediction, &pscore);
+    check_rel(pscore, r1->prediction->score, 0, "prediction metric");
+    FILE *f3 = tmpfile();
+    ll_drift_write_json(r1, f3);
+    char *j3 = slurp(f3);
+    fclose(f3);
+    doc = cJSON_Parse(j3);
+    assert_non_null(doc);
+    assert_string_equal(cJSON_GetObjectItem(doc, "run_id")->valuestring, r1->run_id);
+    cJSON *pd = cJSON_GetObjectItem(doc, "prediction_drift");
+    assert_string_equal(cJSON_GetObjectItem(pd, "stattest_name")->valuestring, "K-S p_value");
+    check_rel(cJSON_GetObjectItem(pd, "statistic")->valuedouble, 0.5, 1e-12, "prediction D");
+    check_rel(cJSON_GetObjectItem(pd, "threshold")->valuedouble, 0.05, 0, "prediction threshold");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(pd, "drift_detected")));
+    assert_int_equal(cJSON_GetObjectItem(doc, "number_of_drifted_columns")->valueint, 4);
+    cJSON_Delete(doc);
+    free(j3);
 
     assert_int_equal(ll_drift_write_html(r1, hpath, &err), LL_OK);
     FILE *h = fopen(hpath, "r");

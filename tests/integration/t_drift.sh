@@ -4,6 +4,9 @@ F=$ROOT/tests/fixtures
 TEST=$F/lending_club_test.csv
 TRAIN=$F/lending_club_train.csv
 DRIFTED=$F/lending_club_drifted.csv
+# drift runs are tracked by default: keep them out of the repository
+LENDLAB_STORE=$TMP/default-store
+export LENDLAB_STORE
 
 # the shifted batch: exactly int_rate, annual_inc, term and sub_grade drift; 4 of 22 features
 # is below the default share 0.5, so no dataset drift (the observed share decides)
@@ -53,9 +56,9 @@ contains "$TMP/out" "7886 rows, 23 columns, target Class"
 json_eq "$TMP/train.profile.json" "d['schema_version']" 1
 json_eq "$TMP/train.profile.json" "d['source'].endswith('lending_club_train.csv')" True
 for cur in "$DRIFTED" "$TEST"; do
-    expect_rc 0 "$LENDLAB" --batch drift --reference "$TRAIN" --current "$cur" --target Class --json
+    expect_rc 0 "$LENDLAB" --batch drift --reference "$TRAIN" --current "$cur" --target Class --json --no-track
     grep -v '"reference":' "$TMP/out" >"$TMP/from_csv.json"
-    expect_rc 0 "$LENDLAB" --batch drift --reference "$TMP/train.profile.json" --current "$cur" --json
+    expect_rc 0 "$LENDLAB" --batch drift --reference "$TMP/train.profile.json" --current "$cur" --json --no-track
     grep -v '"reference":' "$TMP/out" >"$TMP/from_profile.json"
     cmp -s "$TMP/from_csv.json" "$TMP/from_profile.json" ||
         { diff "$TMP/from_csv.json" "$TMP/from_profile.json" >&2; die "profile drift differs from CSV drift ($cur)"; }
@@ -110,6 +113,74 @@ expect_rc 1 "$LENDLAB" --batch drift --reference "$TEST" --current "$DRIFTED" --
 contains "$TMP/err" "target column 'nosuch'"
 expect_rc 1 "$LENDLAB" --batch drift --reference "$TEST" --current "$DRIFTED" --column-test nosuch=ks
 contains "$TMP/err" "unknown column 'nosuch'"
+
+# tracking: a drift run is a monitoring run with metrics, params, tag and drift.json
+S=$TMP/mlruns
+expect_rc 0 "$LENDLAB" --store "$S" --batch drift --reference "$TEST" --current "$DRIFTED" --target Class \
+    --json --html "$TMP/t.html"
+cp "$TMP/out" "$TMP/tracked.json"
+json_eq "$TMP/tracked.json" "len(d['run_id'])" 32
+expect_rc 0 "$LENDLAB" --store "$S" --batch runs --experiment monitoring --json
+cp "$TMP/out" "$TMP/runs.json"
+json_eq "$TMP/runs.json" "len(d['runs'])" 1
+RID=$(/usr/bin/python3 -c "import json; print(json.load(open('$TMP/tracked.json'))['run_id'])")
+json_eq "$TMP/runs.json" "d['runs'][0]['run_id']" "$RID"
+json_eq "$TMP/runs.json" "(d['runs'][0]['status'], d['runs'][0]['run_name'].startswith('drift-'))" "('FINISHED', True)"
+json_eq "$TMP/runs.json" "d['runs'][0]['metrics']['share_of_drifted_columns']" 0.18181818181818182
+json_eq "$TMP/runs.json" "d['runs'][0]['metrics']['number_of_drifted_columns']" 4
+json_eq "$TMP/runs.json" "d['runs'][0]['metrics']['dataset_drift']" 0
+json_eq "$TMP/runs.json" "round(d['runs'][0]['metrics']['drift_score.int_rate'], 12)" 0.602138296515
+json_eq "$TMP/runs.json" "round(d['runs'][0]['metrics']['psi.int_rate'], 12)" 0.992845243268
+json_eq "$TMP/runs.json" "d['runs'][0]['tags']['lendlab.kind']" monitoring
+json_eq "$TMP/runs.json" "d['runs'][0]['params']['stattest']" auto
+json_eq "$TMP/runs.json" "d['runs'][0]['params']['current'] == '$DRIFTED'" True
+ART=$(/usr/bin/python3 -c "import json; print(json.load(open('$TMP/runs.json'))['runs'][0]['artifact_uri'][7:])")
+cmp -s "$ART/drift.json" "$TMP/tracked.json" || die "drift.json artifact differs from --json output"
+contains "$ART/drift.html" "<svg"
+expect_rc 0 "$LENDLAB" --store "$S" --batch drift --reference "$TEST" --current "$DRIFTED" --experiment other
+contains "$TMP/out" "in experiment other"
+expect_rc 0 "$LENDLAB" --store "$TMP/none" --batch drift --reference "$TEST" --current "$DRIFTED" --json --no-track
+json_eq "$TMP/out" "d['run_id']" None
+[ ! -e "$TMP/none" ] || die "--no-track created a store"
+# a failed comparison after the run began is recorded as FAILED
+expect_rc 1 "$LENDLAB" --store "$TMP/fail" --batch drift --reference "$TEST" --current "$TMP/fewer.csv"
+expect_rc 0 "$LENDLAB" --store "$TMP/fail" --batch runs --experiment monitoring --json
+json_eq "$TMP/out" "[r['status'] for r in d['runs']]" "['FAILED']"
+
+# prediction drift: the model's scores on both sets (values checked with SciPy 1.10 on the
+# probabilities of `lendlab --batch predict`: wasserstein_distance / np.std(reference))
+expect_rc 0 "$LENDLAB" --batch train "$TRAIN" --test "$TEST" --target Class --positive bad --no-track \
+    --output "$TMP/m"
+expect_rc 0 "$LENDLAB" --batch drift --reference "$TEST" --current "$DRIFTED" --model "$TMP/m" --json --no-track
+cp "$TMP/out" "$TMP/p.json"
+json_eq "$TMP/p.json" "d['prediction_drift']['stattest_name']" "Wasserstein distance (normed)"
+json_eq "$TMP/p.json" "round(d['prediction_drift']['drift_score'], 12)" 0.147635369482
+json_eq "$TMP/p.json" "d['prediction_drift']['threshold']" 0.1
+json_eq "$TMP/p.json" "d['prediction_drift']['drift_detected']" True
+json_eq "$TMP/p.json" "d['prediction_drift']['psi_band']" moderate
+json_eq "$TMP/p.json" "(d['number_of_columns'], d['number_of_drifted_columns'])" "(23, 4)"
+# train against test: the features do not drift, but in-sample scores are more extreme than
+# out-of-sample ones, so the score distribution does (PSI stays stable)
+expect_rc 0 "$LENDLAB" --batch drift --reference "$TRAIN" --current "$TEST" --model "$TMP/m" --json --no-track
+json_eq "$TMP/out" "round(d['prediction_drift']['drift_score'], 12)" 0.158651297337
+json_eq "$TMP/out" "d['prediction_drift']['drift_detected']" True
+json_eq "$TMP/out" "d['prediction_drift']['psi_band']" stable
+json_eq "$TMP/out" "d['dataset_drift']" False
+# two halves of the test split (985 reference rows: K-S): no prediction drift
+head -n 986 "$TEST" >"$TMP/h1.csv"
+{ head -n 1 "$TEST"; tail -n +987 "$TEST"; } >"$TMP/h2.csv"
+expect_rc 0 "$LENDLAB" --batch drift --reference "$TMP/h1.csv" --current "$TMP/h2.csv" --model "$TMP/m" --json --no-track
+json_eq "$TMP/out" "d['prediction_drift']['stattest']" ks
+json_eq "$TMP/out" "round(d['prediction_drift']['drift_score'], 12)" 0.541279466024
+json_eq "$TMP/out" "round(d['prediction_drift']['statistic'], 12)" 0.035720390029
+json_eq "$TMP/out" "d['prediction_drift']['drift_detected']" False
+expect_rc 0 "$LENDLAB" --batch drift --reference "$TEST" --current "$DRIFTED" --model "$TMP/m" --no-track \
+    --html "$TMP/p.html"
+grep -q '^prediction (score) .* yes ' "$TMP/out" || { cat "$TMP/out" >&2; die "no prediction row"; }
+contains "$TMP/p.html" "model scores"
+expect_rc 1 "$LENDLAB" --batch drift --reference "$TMP/train.profile.json" --current "$TEST" --model "$TMP/m" --no-track
+contains "$TMP/err" "--model needs the reference and current data as CSV"
+expect_rc 1 "$LENDLAB" --batch drift --reference "$TEST" --current "$DRIFTED" --model "$TMP/nomodel" --no-track
 
 # usage errors: exit 2
 expect_rc 2 "$LENDLAB" --batch drift --reference "$TEST"
