@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1184,6 +1185,50 @@ static void test_json_out_of_range_numbers(void **state)
     ll_gbdt_free(m);
 }
 
+/* Feature names and types are read in one pass: a model of 100,000 features loads at once
+ * (indexing the JSON arrays made it quadratic: seconds for 30,000 features, found by
+ * tests/fuzz/fuzz_gbdt_json). */
+static void test_json_wide_model_loads_fast(void **state)
+{
+    (void)state;
+    enum { NF = 100000 };
+    size_t cap = (size_t)NF * 16 + 4096, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "{\"type\":\"gbdt\",\"version\":1,\"nfeat\":%d,\"base_score\":0.5,"
+                            "\"feature_names\":[",
+                            NF);
+    for (int f = 0; f < NF; f++)
+        len += (size_t)snprintf(text + len, cap - len, "%s\"c%d\"", f ? "," : "", f);
+    len += (size_t)snprintf(text + len, cap - len, "],\"is_cat\":[");
+    for (int f = 0; f < NF; f++)
+        len += (size_t)snprintf(text + len, cap - len, f ? ",%d" : "%d", f % 7 == 3);
+    snprintf(text + len, cap - len,
+             "],\"trees\":[{\"left\":[1,-1,-1],\"right\":[2,-1,-1],\"feature\":[%d,0,0],"
+             "\"default_left\":[1,0,0],\"is_cat\":[0,0,0],\"split_bin\":[0,0,0],"
+             "\"threshold\":[0.5,0,0],\"value\":[0,-1,1],\"gain\":[1,0,0],\"cover\":[2,1,1],"
+             "\"categories\":[[],[],[]]}]}",
+             NF - 1);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ll_gbdt *m = NULL;
+    ll_error err;
+    assert_int_equal(ll_gbdt_from_json(j, &m, &err), LL_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cJSON_Delete(j);
+    assert_int_equal(ll_gbdt_nfeat(m), NF);
+    assert_string_equal(ll_gbdt_feature_name(m, 0), "c0");
+    assert_string_equal(ll_gbdt_feature_name(m, NF - 1), "c99999");
+    ll_gbdt_free(m);
+    /* 0.02 s natively, 0.2 s under valgrind; the quadratic walk took 71 s */
+    if (secs > 8) fail_msg("loading %d feature names took %.1f s", NF, secs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1204,6 +1249,7 @@ int main(void)
         cmocka_unit_test(test_xgboost_model_imported),
         cmocka_unit_test(test_xgboost_training_fidelity),
         cmocka_unit_test(test_json_out_of_range_numbers),
+        cmocka_unit_test(test_json_wide_model_loads_fast),
     };
     return cmocka_run_group_tests(tests, NULL, cleanup);
 }

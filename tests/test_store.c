@@ -977,6 +977,21 @@ static void test_yaml_fast_path_and_write_back(void **state)
     free(text);
     ll_yamlmap_free(&back);
     ll_yamlmap_free(&m);
+
+    /* a key written at a line start as "--- c" or "..." would be a document marker */
+    memset(&m, 0, sizeof m);
+    ll_yamlmap_set_str(&m, "--- c", "---");
+    ll_yamlmap_set_str(&m, "...", "... x");
+    ll_yamlmap_set_str(&m, "---x", "z");
+    assert_int_equal(ll_yamlmap_dump(&m, &text, &len, NULL), LL_OK);
+    assert_string_equal(text, "'--- c': '---'\n---x: z\n'...': '... x'\n");
+    assert_int_equal(ll_yamlmap_parse(text, len, "t", &back, NULL), LL_OK);
+    assert_string_equal(ll_yamlmap_str(&back, "--- c"), "---");
+    assert_string_equal(ll_yamlmap_str(&back, "..."), "... x");
+    assert_string_equal(ll_yamlmap_str(&back, "---x"), "z");
+    free(text);
+    ll_yamlmap_free(&back);
+    ll_yamlmap_free(&m);
 }
 
 int main(void)
