@@ -150,7 +150,8 @@ for model in m p; do
     expect_rc 0 ll registry "$model" --json
     last=$(/usr/bin/python3 -c 'import json,sys; print(max([v["version"] for v in json.load(open(sys.argv[1]))["versions"]] or [""]))' "$TMP/out")
     [ -n "$last" ] || continue
-    expect_rc 0 ll promote "$model" --version "$last" --to production --force --comment settle
+    # a fresh alias name, so the move is always a change (production may already be there)
+    expect_rc 0 ll promote "$model" --version "$last" --to settled --force --comment settle
 done
 /usr/bin/python3 "$CHECK" "$LENDLAB" "$S" --no-running --settled >"$TMP/check" 2>&1 ||
     { cat "$TMP/check" >&2; die "store not settled by complete changes (seed $SEED)"; }
