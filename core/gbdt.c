@@ -2394,7 +2394,9 @@ ll_status ll_gbdt_from_json(const cJSON *j, ll_gbdt **out, ll_error *err)
     ll_gbdt *m = gb_model_new(nfeat, ntrees);
     if (!m) return ll_error_set(err, LL_ENOMEM, "out of memory");
     gb_params_from_json(cJSON_GetObjectItemCaseSensitive(j, "params"), &m->params);
-    if (!gb_jget_field(j, "base_score", &v) || !(v > 0 && v < 1)) {
+    /* margins start from logit((float)base_score): it must be in (0, 1) as a float too */
+    if (!gb_jget_field(j, "base_score", &v) || !(v > 0 && v < 1) ||
+        !((float)v > 0 && (float)v < 1)) {
         ll_gbdt_free(m);
         return ll_error_set(err, LL_EPARSE, "gbdt model: bad \"base_score\"");
     }
@@ -2903,7 +2905,9 @@ ll_status ll_gbdt_import_xgboost(const char *path, ll_gbdt **out, char ***featur
     }
     nfeat = (int)v;
     double base_score;
-    if (!gb_jget_field(lmp, "base_score", &base_score) || !(base_score > 0 && base_score < 1)) {
+    /* in (0, 1) as the float the model keeps too: 3E-85 would become 0, an infinite margin */
+    if (!gb_jget_field(lmp, "base_score", &base_score) || !(base_score > 0 && base_score < 1) ||
+        !((float)base_score > 0 && (float)base_score < 1)) {
         st = ll_error_set(err, LL_EPARSE, "%s: base_score must lie in (0, 1)", path);
         goto done;
     }

@@ -394,11 +394,11 @@ static int needs_double_quotes(const char *s)
     return 0;
 }
 
-static int needs_quotes(const char *s)
+/* Would s, written plain, break the line (an indicator, a comment, a document marker...)? */
+static int plain_breaks(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0) return 1;
-    if (resolves_non_string(s)) return 1;
     if (strchr("#,[]{}&*!|>'\"%@` \t", s[0])) return 1;
     if (strchr("?:-", s[0]) && (s[1] == '\0' || s[1] == ' ')) return 1;
     /* "---" and "..." starting a line are document markers (a key is written at a line start) */
@@ -406,6 +406,11 @@ static int needs_quotes(const char *s)
     if (s[n - 1] == ' ' || s[n - 1] == ':') return 1;
     if (strstr(s, ": ") || strstr(s, " #")) return 1;
     return 0;
+}
+
+static int needs_quotes(const char *s)
+{
+    return resolves_non_string(s) || plain_breaks(s);
 }
 
 void ll_yamlmap_write_scalar(FILE *f, const char *s)
@@ -474,8 +479,9 @@ ll_status ll_yamlmap_write(const ll_yamlmap *m, FILE *f)
             break;
         case LL_YAML_STR:
             fputc(' ', f);
-            /* a plain scalar folded over several lines holds line breaks: quote it */
-            if (e->verbatim && !needs_double_quotes(e->value))
+            /* as read, unless it cannot stay plain here: folded over lines (it holds line
+             * breaks), or plain only in a flow collection ("{a: -}") */
+            if (e->verbatim && !needs_double_quotes(e->value) && !plain_breaks(e->value))
                 fputs(e->value, f);
             else
                 ll_yamlmap_write_scalar(f, e->value);

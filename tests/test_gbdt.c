@@ -1105,17 +1105,18 @@ static int cleanup(void **state)
 
 /* ---- out-of-range numbers in model files (found by tests/fuzz/fuzz_gbdt_json, fuzz_xgboost) */
 
-static ll_status gbdt_section(const char *root_left, const char *extra, ll_gbdt **m)
+static ll_status gbdt_section_base(const char *root_left, const char *extra, const char *base_score,
+                                   ll_gbdt **m)
 {
     char text[1024];
     snprintf(text, sizeof text,
              "{\"type\":\"gbdt\",\"version\":1,\"nfeat\":1,\"feature_names\":[\"x\"],"
-             "\"is_cat\":[0],\"base_score\":0.5,\"has_bins\":0%s,\"trees\":[{"
+             "\"is_cat\":[0],\"base_score\":%s,\"has_bins\":0%s,\"trees\":[{"
              "\"left\":[%s,-1,-1],\"right\":[2,-1,-1],\"feature\":[0,0,0],"
              "\"default_left\":[1,0,0],\"is_cat\":[0,0,0],\"split_bin\":[0,0,0],"
              "\"threshold\":[0.5,0,0],\"value\":[0,-1,1],\"gain\":[1,0,0],\"cover\":[2,1,1],"
              "\"categories\":[[],[],[]]}]}",
-             extra, root_left);
+             base_score, extra, root_left);
     cJSON *j = cJSON_Parse(text);
     assert_non_null(j);
     ll_error err;
@@ -1125,8 +1126,13 @@ static ll_status gbdt_section(const char *root_left, const char *extra, ll_gbdt 
     return st;
 }
 
-static ll_status xgb_file(const char *left, const char *split_type, const char *cat_nodes,
-                          ll_gbdt **m)
+static ll_status gbdt_section(const char *root_left, const char *extra, ll_gbdt **m)
+{
+    return gbdt_section_base(root_left, extra, "0.5", m);
+}
+
+static ll_status xgb_file_base(const char *left, const char *split_type, const char *cat_nodes,
+                               const char *base_score, ll_gbdt **m)
 {
     char path[128];
     tmp_path("range.json", path, sizeof path);
@@ -1143,14 +1149,20 @@ static ll_status xgb_file(const char *left, const char *split_type, const char *
             "\"split_conditions\":[0.5,-1,1],\"split_indices\":[0,0,0],\"split_type\":[%s,0,0],"
             "\"sum_hessian\":[2,1,1],\"tree_param\":{\"num_deleted\":\"0\",\"num_feature\":\"1\","
             "\"num_nodes\":\"3\",\"size_leaf_vector\":\"0\"}}]}},"
-            "\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":\"0\","
+            "\"learner_model_param\":{\"base_score\":\"%s\",\"num_class\":\"0\","
             "\"num_feature\":\"1\",\"num_target\":\"1\"},"
             "\"objective\":{\"name\":\"binary:logistic\"}},\"version\":[1,7,4]}",
-            cat_nodes, left, split_type);
+            cat_nodes, left, split_type, base_score);
     fclose(f);
     ll_error err;
     *m = NULL;
     return ll_gbdt_import_xgboost(path, m, NULL, NULL, &err);
+}
+
+static ll_status xgb_file(const char *left, const char *split_type, const char *cat_nodes,
+                          ll_gbdt **m)
+{
+    return xgb_file_base(left, split_type, cat_nodes, "5E-1", m);
 }
 
 static void test_json_out_of_range_numbers(void **state)
@@ -1172,6 +1184,11 @@ static void test_json_out_of_range_numbers(void **state)
     assert_int_equal(ll_gbdt_best_iteration(m), 0);
     assert_int_equal(ll_gbdt_params_of(m)->threads, 2);
     ll_gbdt_free(m);
+    /* a base_score that rounds to 0 or 1 as a float would start every margin at -inf or inf */
+    assert_int_equal(gbdt_section_base("1", "", "1e-300", &m), LL_EPARSE);
+    assert_int_equal(gbdt_section_base("1", "", "0.99999999999", &m), LL_EPARSE);
+    assert_int_equal(gbdt_section_base("1", "", "1e-30", &m), LL_OK);
+    ll_gbdt_free(m);
 
     assert_int_equal(xgb_file("1", "0", "0", &m), LL_OK);
     ll_gbdt_free(m);
@@ -1182,6 +1199,15 @@ static void test_json_out_of_range_numbers(void **state)
     assert_true(st == LL_OK || st == LL_EPARSE);
     ll_gbdt_free(m);
     assert_int_equal(xgb_file("1", "1", "0", &m), LL_OK);
+    ll_gbdt_free(m);
+    /* a base_score that is 0 or 1 as a float (the model keeps floats) gave an infinite margin */
+    assert_int_equal(xgb_file_base("1", "0", "0", "3E-85", &m), LL_EPARSE);
+    assert_null(m);
+    assert_int_equal(xgb_file_base("1", "0", "0", "0.99999999999", &m), LL_EPARSE);
+    assert_int_equal(xgb_file_base("1", "0", "0", "1E-30", &m), LL_OK);
+    double x = 0.25, p;
+    ll_gbdt_predict_raw(m, &x, 1, &p);
+    assert_true(isfinite(p));
     ll_gbdt_free(m);
 }
 

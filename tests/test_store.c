@@ -978,6 +978,17 @@ static void test_yaml_fast_path_and_write_back(void **state)
     ll_yamlmap_free(&back);
     ll_yamlmap_free(&m);
 
+    /* a value plain only inside a flow mapping ("-" ends a block sequence entry) */
+    static const char flow[] = "{9 c: -, d: 12}";
+    assert_int_equal(ll_yamlmap_parse(flow, sizeof flow - 1, "t", &m, NULL), LL_OK);
+    assert_int_equal(ll_yamlmap_dump(&m, &text, &len, NULL), LL_OK);
+    assert_string_equal(text, "9 c: '-'\nd: 12\n");
+    assert_int_equal(ll_yamlmap_parse(text, len, "t", &back, NULL), LL_OK);
+    assert_string_equal(ll_yamlmap_str(&back, "9 c"), "-");
+    free(text);
+    ll_yamlmap_free(&back);
+    ll_yamlmap_free(&m);
+
     /* a key written at a line start as "--- c" or "..." would be a document marker */
     memset(&m, 0, sizeof m);
     ll_yamlmap_set_str(&m, "--- c", "---");
