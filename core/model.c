@@ -774,9 +774,24 @@ static ll_status logreg_from_json(const cJSON *j, ll_logreg **out, ll_error *err
         st = ll_error_set(err, LL_ENOMEM, "out of memory");
         goto done;
     }
+    /* counts are whole numbers within the coefficients: their sum is checked below, in 64
+     * bits (cJSON clamps huge numbers to INT_MAX, which would overflow an int sum) */
+    double pd = pn->valuedouble;
+    if (!(pd >= 0 && pd <= nw) || pd != (double)(int)pd) {
+        st = ll_error_set(err, LL_EPARSE, "logreg section: bad \"pnum\"");
+        goto done;
+    }
     int i = 0;
     const cJSON *it;
-    cJSON_ArrayForEach(it, lv) levels[i++] = cJSON_IsNumber(it) ? it->valueint : -1;
+    cJSON_ArrayForEach(it, lv)
+    {
+        double v = cJSON_IsNumber(it) ? it->valuedouble : -1;
+        if (!(v >= 0 && v <= nw) || v != (double)(int)v) {
+            st = ll_error_set(err, LL_EPARSE, "logreg section: bad \"cat_levels\"");
+            goto done;
+        }
+        levels[i++] = (int)v;
+    }
     i = 0;
     cJSON_ArrayForEach(it, cf)
     {
@@ -786,14 +801,14 @@ static ll_status logreg_from_json(const cJSON *j, ll_logreg **out, ll_error *err
         }
         w[i++] = it->valuedouble;
     }
-    int total = pn->valueint;
+    long long total = (int)pd;
     for (int g = 0; g < ncat; g++) total += levels[g];
     if (total != nw) {
-        st = ll_error_set(err, LL_EPARSE, "logreg section: %d coefficients for %d weights", nw,
+        st = ll_error_set(err, LL_EPARSE, "logreg section: %d coefficients for %lld weights", nw,
                           total);
         goto done;
     }
-    st = ll_logreg_new(pn->valueint, ncat, levels, w, ic->valuedouble, out, err);
+    st = ll_logreg_new((int)pd, ncat, levels, w, ic->valuedouble, out, err);
 done:
     free(levels);
     free(w);

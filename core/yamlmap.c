@@ -457,6 +457,23 @@ void ll_yamlmap_write_scalar(FILE *f, const char *s)
     }
 }
 
+/* A mapping key and its ':' at indent: a key of 128 bytes or more is written as an explicit key
+ * ("? key" then ": value" on the next line), as PyYAML does; YAML allows an implicit key of at
+ * most 1024 characters. */
+static void write_key(FILE *f, const char *key, const char *indent)
+{
+    fputs(indent, f);
+    if (strlen(key) >= 128) {
+        fputs("? ", f);
+        ll_yamlmap_write_scalar(f, key);
+        fputc('\n', f);
+        fputs(indent, f);
+    } else {
+        ll_yamlmap_write_scalar(f, key);
+    }
+    fputc(':', f);
+}
+
 static int cmp_entry_ptr(const void *a, const void *b)
 {
     const ll_yamlmap_entry *const *x = a, *const *y = b;
@@ -471,8 +488,7 @@ ll_status ll_yamlmap_write(const ll_yamlmap *m, FILE *f)
     qsort(order, m->n, sizeof *order, cmp_entry_ptr);
     for (size_t i = 0; i < m->n; i++) {
         const ll_yamlmap_entry *e = order[i];
-        ll_yamlmap_write_scalar(f, e->key);
-        fputc(':', f);
+        write_key(f, e->key, "");
         switch (e->kind) {
         case LL_YAML_NULL:
             fputs(" null\n", f);
@@ -507,9 +523,8 @@ ll_status ll_yamlmap_write(const ll_yamlmap *m, FILE *f)
             }
             fputc('\n', f);
             for (size_t k = 0; k + 1 < e->nitems; k += 2) {
-                fputs("  ", f);
-                ll_yamlmap_write_scalar(f, e->items[k]);
-                fputs(": ", f);
+                write_key(f, e->items[k], "  ");
+                fputc(' ', f);
                 ll_yamlmap_write_scalar(f, e->items[k + 1]);
                 fputc('\n', f);
             }

@@ -401,6 +401,18 @@ static void test_man_page_lists_parameters(void **state)
 /* A logistic regression whose weights do not match its plan's design (here one categorical
  * level more) is refused at load; it used to load and read past the plan's feature arrays
  * (found by tests/fuzz/fuzz_model). */
+/* Write j to path as compact JSON and free it. */
+static void write_json_and_free(const char *path, cJSON *j)
+{
+    char *out = cJSON_PrintUnformatted(j);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(out, f);
+    fclose(f);
+    free(out);
+    cJSON_Delete(j);
+}
+
 static void test_load_logreg_design_mismatch(void **state)
 {
     (void)state;
@@ -443,17 +455,37 @@ static void test_load_logreg_design_mismatch(void **state)
     assert_non_null(levels_j);
     cJSON_SetNumberValue(levels_j, levels_j->valuedouble + 1);
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(lr, "coef"), cJSON_CreateNumber(0.5));
-    char *out = cJSON_PrintUnformatted(j);
-    f = fopen(path, "w");
-    fputs(out, f);
-    fclose(f);
-    free(out);
-    cJSON_Delete(j);
+    write_json_and_free(path, j);
 
     m = NULL;
     assert_int_equal(ll_model_load(dir, &m, &err), LL_EPARSE);
     assert_null(m);
     assert_non_null(strstr(err.msg, "weights"));
+
+    /* counts beyond int (cJSON clamps them to INT_MAX; their sum overflowed an int) */
+    static const struct {
+        const char *field;
+        double value;
+        const char *msg;
+    } bad[] = {{"pnum", 1e300, "pnum"},
+               {"pnum", -1, "pnum"},
+               {"pnum", 1.5, "pnum"},
+               {"cat_levels", 3e9, "cat_levels"},
+               {"cat_levels", -2, "cat_levels"}};
+    for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+        j = cJSON_Parse(text);
+        lr = cJSON_GetObjectItemCaseSensitive(j, "model");
+        cJSON *target = cJSON_GetObjectItemCaseSensitive(lr, bad[b].field);
+        if (cJSON_IsArray(target)) target = cJSON_GetArrayItem(target, 0);
+        assert_non_null(target);
+        cJSON_SetNumberValue(target, bad[b].value);
+        write_json_and_free(path, j);
+        m = NULL;
+        assert_int_equal(ll_model_load(dir, &m, &err), LL_EPARSE);
+        assert_null(m);
+        if (!strstr(err.msg, bad[b].msg))
+            fail_msg("%s = %g: %s", bad[b].field, bad[b].value, err.msg);
+    }
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
