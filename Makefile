@@ -145,11 +145,13 @@ clean:
 # ---- Fuzzing (libFuzzer + ASan + UBSan; needs clang and libclang-rt-14-dev) ----
 # `make fuzz` builds every tests/fuzz/fuzz_<name>.c into $(FUZZ_BUILD)/ and runs each for
 # FUZZ_SECONDS (one at a time); `make fuzz FUZZ_TARGETS="csv filter"` runs a few;
-# `make fuzz-ci` is the same for 60 s each. New inputs go to $(FUZZ_BUILD)/corpus/<name>
+# `make fuzz-ci` (run by .ci/run) is the same for FUZZ_CI_SECONDS (20) each with a fixed
+# seed, so a regression replays the same way. New inputs go to $(FUZZ_BUILD)/corpus/<name>
 # (the committed seeds in tests/fuzz/corpus/<name> are read, never written); crashes go to
 # $(FUZZ_BUILD)/artifacts/. See docs/RELIABILITY.md.
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 600
+FUZZ_CI_SECONDS ?= 20
 FUZZ_TARGETS ?= $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_FLAGS   ?= -rss_limit_mb=2048 -timeout=20
 FUZZ_OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
@@ -196,4 +198,5 @@ fuzz: fuzz-build
 	echo "fuzz: all targets ran clean"
 
 fuzz-ci:
-	@$(MAKE) --no-print-directory FUZZ_SECONDS=60 fuzz
+	@$(MAKE) --no-print-directory FUZZ_SECONDS=$(FUZZ_CI_SECONDS) \
+	  FUZZ_FLAGS="$(FUZZ_FLAGS) -seed=1" fuzz

@@ -253,6 +253,7 @@ static const ll_optspec runs_opts[] = {
     {"limit", 'n', LL_OPT_INT, "N", "show at most N runs"},
     {"all", 'a', LL_OPT_FLAG, NULL, "include deleted runs"},
     {"json", 0, LL_OPT_FLAG, NULL, "write JSON (every param, metric and tag)"},
+    {"rescan", 0, LL_OPT_FLAG, NULL, "read every run's files, not the run index"},
 };
 
 static const char *const default_metrics[] = {"auc", "ks", "logloss"};
@@ -329,7 +330,8 @@ static int runs_exec(const ll_cmd_ctx *ctx, const ll_args *args)
                       .limit = (size_t)limit,
                       .load_all = json,
                       .keys = keys,
-                      .nkeys = nkeys};
+                      .nkeys = nkeys,
+                      .rescan = ll_args_has(args, "rescan")};
     ll_run_list rl;
     if (ll_store_search_runs(st, &q, &rl, &err)) {
         fprintf(ctx->err, "lendlab runs: %s\n", err.msg);
@@ -413,7 +415,10 @@ const ll_cmd_entry ll_cmd_runs = {
     "  --filter \"metrics.auc > 0.72 and params.model = 'gbdt'\"\n"
     "  --filter \"tags.mlflow.runName LIKE 'tuned%' or status = 'FAILED'\"\n"
     "Sort keys: -metrics.auc (descending), metrics.logloss, start_time,\n"
-    "params.max_depth...; runs lacking the key come last. See lendlab-runs(1).",
+    "params.max_depth...; runs lacking the key come last.\n"
+    "Ended runs are listed from each experiment's run index (.lendlab-runs), kept up to\n"
+    "date by lendlab; --rescan reads every run's files instead (after another tool changed\n"
+    "ended runs in place) and writes the index anew. See lendlab-runs(1).",
     runs_opts,
     sizeof runs_opts / sizeof *runs_opts,
     0,

@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "filter.h"
 #include "fsutil.h"
 #include "numfmt.h"
+#include "runindex.h"
 #include "version.h"
 #include "yamlmap.h"
 
@@ -1090,65 +1093,203 @@ static void sort_runs(ll_run **a, ll_run **tmp, size_t n, const ll_sortkey *keys
     memcpy(a, tmp, n * sizeof *a);
 }
 
-static int push_run(ll_run_list *l, size_t *cap, ll_run *r)
-{
-    if (l->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        ll_run **nr = realloc(l->runs, nc * sizeof *nr);
-        if (!nr) return -1;
-        l->runs = nr;
-        *cap = nc;
-    }
-    l->runs[l->n++] = r;
-    return 0;
-}
-
 /* Keys every scanned run needs (filter and sort), loaded while the scan is at the run. */
 typedef struct {
     ll_keykind kind;
     const char *name;
 } preload_key;
 
-static ll_status scan_runs(ll_store *st, const ll_experiment *e, int include_deleted,
-                           const preload_key *pk, size_t npk, ll_run_list *l, size_t *cap,
-                           ll_error *err)
+/* A run met by a search's scan, with what the run index needs to know of it. */
+typedef struct {
+    ll_run *run;
+    struct stat sb;   /* its directory, taken before any of its files was read */
+    int meta_deleted; /* lifecycle_stage of the run itself (not of its experiment) */
+    size_t keys;      /* keys it held when taken from the index; SIZE_MAX when read from files */
+    int included;     /* a candidate for the answer (not deleted, or deleted ones asked for) */
+    int returned;     /* in the answer: the caller owns it */
+} scanned;
+
+typedef struct {
+    scanned *items;
+    size_t n, cap;
+} scan_list;
+
+static size_t run_keys(const ll_run *r)
 {
+    return r->nparams + r->nmetrics + r->ntags + r->nabsent + (size_t)r->complete;
+}
+
+/* Mark the run in dir as changed for the run index (see runindex.h): its directory's ctime and
+ * mtime become now. Writes that replace meta.yaml change them by themselves. */
+static void mark_run_changed(const char *dir)
+{
+    (void)utimensat(AT_FDCWD, dir, NULL, 0);
+}
+
+/* The status of an experiment's run directories, taken by a few threads: with the page cache
+ * cold each fstatat waits for the disk, and the disk serves several at once. */
+typedef struct {
+    int dfd;
+    char **names;
+    struct stat *sbs;
+    unsigned char *ok;
+    size_t n, first, step;
+} stat_job;
+
+static void *stat_worker(void *arg)
+{
+    const stat_job *j = arg;
+    for (size_t i = j->first; i < j->n; i += j->step)
+        j->ok[i] = !fstatat(j->dfd, j->names[i], &j->sbs[i], 0) && S_ISDIR(j->sbs[i].st_mode);
+    return NULL;
+}
+
+#define STAT_THREADS 8
+
+/* Scan the runs of experiment e into sl, from the run index where it is current (unless
+ * rescan); *dirty is set when the index should be written anew. */
+static ll_status scan_runs(ll_store *st, const ll_experiment *e, int include_deleted,
+                           const preload_key *pk, size_t npk, int rescan, long long now_s,
+                           scan_list *sl, int *dirty, ll_error *err)
+{
+    ll_runindex ix = {0};
+    ll_status s = LL_OK;
     DIR *d = opendir(e->dir);
     if (!d) return ll_error_set(err, LL_EIO, "cannot read %s: %s", e->dir, strerror(errno));
+    /* the candidate run directories */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
     struct dirent *de;
-    ll_status s = LL_OK;
     while ((de = readdir(d))) {
         const char *nm = de->d_name;
         if (nm[0] == '.' || !strcmp(nm, "tags") || !strcmp(nm, "datasets") ||
             !strcmp(nm, "traces") || !strcmp(nm, META))
             continue;
         if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK) continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            char **nn = realloc(names, nc * sizeof *nn);
+            if (!nn) break;
+            names = nn;
+            cap = nc;
+        }
+        if (!(names[n] = xstrdup(nm))) break;
+        n++;
+    }
+    struct stat *sbs = malloc((n ? n : 1) * sizeof *sbs);
+    unsigned char *ok = calloc(n ? n : 1, 1);
+    if (de || !sbs || !ok) {
+        s = ll_error_set(err, LL_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* stat the directories on a few threads while this one reads the run index */
+    size_t nt = n >= 256 ? STAT_THREADS : 1, started = 0;
+    pthread_t th[STAT_THREADS];
+    stat_job jobs[STAT_THREADS] = {{0}};
+    for (size_t k = 0; k < nt; k++) jobs[k] = (stat_job){dirfd(d), names, sbs, ok, n, k, nt};
+    for (size_t k = 1; k < nt; k++) {
+        if (pthread_create(&th[k], NULL, stat_worker, &jobs[k])) break;
+        started = k;
+    }
+    if (!rescan) s = ll_runindex_load(e->dir, e->id, &ix, err);
+    stat_worker(&jobs[0]);
+    for (size_t k = 1; k <= started; k++) pthread_join(th[k], NULL);
+    for (size_t k = started + 1; k < nt; k++) stat_worker(&jobs[k]); /* threads not started */
+    if (s) goto done;
+    size_t taken = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ok[i]) continue;
+        const char *nm = names[i];
+        const struct stat *sb = &sbs[i];
         char dir[PATH_CAP];
         if (snprintf(dir, sizeof dir, "%s/%s", e->dir, nm) >= (int)sizeof dir) continue;
-        ll_run *r = read_run(dirfd(d), dir, nm, e->id, err);
-        if (!r) {
-            if (err && err->code == LL_ENOMEM) {
-                s = LL_ENOMEM;
+        size_t keys = SIZE_MAX;
+        ll_run *r = ll_runindex_take(&ix, nm, sb);
+        if (r) {
+            taken++;
+            keys = run_keys(r);
+            if (!(r->dir = xstrdup(dir))) {
+                ll_run_free(r);
+                s = ll_error_set(err, LL_ENOMEM, "out of memory");
                 break;
             }
-            continue;
+        } else {
+            r = read_run(dirfd(d), dir, nm, e->id, err);
+            if (!r) {
+                if (err && err->code == LL_ENOMEM) {
+                    s = LL_ENOMEM;
+                    break;
+                }
+                continue;
+            }
+            if (ll_runindex_cacheable(r, sb, now_s)) *dirty = 1;
         }
+        int meta_deleted = r->deleted;
         if (e->deleted) r->deleted = 1;
-        if (r->deleted && !include_deleted) {
-            ll_run_free(r);
-            continue;
+        int included = !r->deleted || include_deleted;
+        if (included) {
+            check_died(st, r);
+            for (size_t k = 0; k < npk && !s; k++)
+                s = load_key_at(r, dirfd(d), nm, pk[k].kind, pk[k].name, err);
         }
-        check_died(st, r);
-        for (size_t k = 0; k < npk && !s; k++)
-            s = load_key_at(r, dirfd(d), nm, pk[k].kind, pk[k].name, err);
-        if (s || push_run(l, cap, r)) {
+        if (!s && sl->n == sl->cap) {
+            size_t nc = sl->cap ? sl->cap * 2 : 256;
+            scanned *ni = realloc(sl->items, nc * sizeof *ni);
+            if (ni) {
+                sl->items = ni;
+                sl->cap = nc;
+            } else {
+                s = ll_error_set(err, LL_ENOMEM, "out of memory");
+            }
+        }
+        if (s) {
             ll_run_free(r);
-            if (!s) s = ll_error_set(err, LL_ENOMEM, "out of memory");
             break;
         }
+        sl->items[sl->n++] = (scanned){r, *sb, meta_deleted, keys, included, 0};
     }
+    if (taken != ix.n) *dirty = 1; /* entries of runs gone, changed or no longer ended */
+done:
     closedir(d);
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    free(sbs);
+    free(ok);
+    ll_runindex_free(&ix);
     return s;
+}
+
+/* Write the run index of experiment e anew from its scanned runs sl[from, to), when it changed:
+ * a failure (a read-only store, a full disk) only means the next listing reads files again. */
+static void save_index(ll_store *st, const ll_experiment *e, const scan_list *sl, size_t from,
+                       size_t to, int dirty, long long now_s)
+{
+    for (size_t i = from; i < to && !dirty; i++)
+        if (sl->items[i].keys != SIZE_MAX && run_keys(sl->items[i].run) != sl->items[i].keys)
+            dirty = 1; /* keys loaded since it was taken from the index */
+    if (!dirty) return;
+    size_t n = 0, cap = to - from;
+    const ll_run **runs = malloc((cap ? cap : 1) * sizeof *runs);
+    struct stat *sbs = malloc((cap ? cap : 1) * sizeof *sbs);
+    int *del = malloc((cap ? cap : 1) * sizeof *del);
+    char *text = NULL, path[PATH_CAP];
+    size_t len;
+    if (runs && sbs && del) {
+        for (size_t i = from; i < to; i++) {
+            const scanned *sc = &sl->items[i];
+            if (!ll_runindex_cacheable(sc->run, &sc->sb, now_s)) continue;
+            runs[n] = sc->run;
+            sbs[n] = sc->sb;
+            del[n++] = sc->meta_deleted;
+        }
+        if (!ll_runindex_format(e->id, runs, sbs, del, n, &text, &len, NULL) &&
+            snprintf(path, sizeof path, "%s/%s", e->dir, LL_RUNINDEX_FILE) < (int)sizeof path)
+            (void)ll_store_write_file(st, path, text, len, NULL);
+    }
+    free(text);
+    free(runs);
+    free(sbs);
+    free(del);
 }
 
 /* Split "metrics.auc" into kind and name (keys the caller asks for). */
@@ -1167,6 +1308,12 @@ static int split_key(const char *k, ll_keykind *kind, const char **name)
         }
     }
     return 0;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+    return x < y ? -1 : x > y;
 }
 
 ll_status ll_store_search_runs(ll_store *st, const ll_run_query *q, ll_run_list *out, ll_error *err)
@@ -1201,49 +1348,46 @@ ll_status ll_store_search_runs(ll_store *st, const ll_run_query *q, ll_run_list 
     }
     size_t npk = 0, nsort = q->sort ? q->nsort : 0;
     preload_key *pk = malloc((nfk + nsort + 1) * sizeof *pk);
-    if (!pk) {
-        free(fkeys);
-        ll_store_experiments_free(&exps);
-        return ll_error_set(err, LL_ENOMEM, "out of memory");
+    /* where each experiment's runs start in the scan, and whether its index is out of date */
+    size_t *from = malloc((exps.n + 1) * sizeof *from);
+    int *dirty = calloc(exps.n + 1, sizeof *dirty);
+    scan_list sl = {0};
+    if (!pk || !from || !dirty) {
+        s = ll_error_set(err, LL_ENOMEM, "out of memory");
+        goto done;
     }
     for (size_t k = 0; k < nfk; k++) pk[npk++] = (preload_key){fkeys[k].kind, fkeys[k].name};
     for (size_t k = 0; k < nsort; k++)
         if (q->sort[k].kind != LL_KEY_ATTR)
             pk[npk++] = (preload_key){q->sort[k].kind, q->sort[k].name};
-    size_t cap = 0;
-    for (size_t i = 0; i < exps.n && !s; i++)
-        s = scan_runs(st, &exps.items[i], q->include_deleted, pk, npk, out, &cap, err);
-    free(pk);
-    free(fkeys);
-    ll_store_experiments_free(&exps);
-    if (s) {
-        ll_run_list_free(out);
-        return s;
+    long long now_s = (long long)time(NULL);
+    for (size_t i = 0; i < exps.n && !s; i++) {
+        from[i] = sl.n;
+        s = scan_runs(st, &exps.items[i], q->include_deleted, pk, npk, q->rescan, now_s, &sl,
+                      &dirty[i], err);
     }
-    if (q->filter) {
-        size_t k = 0;
-        for (size_t i = 0; i < out->n; i++) {
-            if (ll_filter_match(q->filter, out->runs[i]))
-                out->runs[k++] = out->runs[i];
-            else
-                ll_run_free(out->runs[i]);
-        }
-        out->n = k;
+    from[exps.n] = sl.n;
+    if (s) goto done;
+    /* the answer borrows the scanned runs until the end; the filter, sort and limit only drop
+     * pointers */
+    if (sl.n && !(out->runs = malloc(sl.n * sizeof *out->runs))) {
+        s = ll_error_set(err, LL_ENOMEM, "out of memory");
+        goto done;
     }
+    for (size_t i = 0; i < sl.n; i++)
+        if (sl.items[i].included && (!q->filter || ll_filter_match(q->filter, sl.items[i].run)))
+            out->runs[out->n++] = sl.items[i].run;
     out->matched = out->n;
     if (out->n > 1) {
         ll_run **tmp = malloc(out->n * sizeof *tmp);
         if (!tmp) {
-            ll_run_list_free(out);
-            return ll_error_set(err, LL_ENOMEM, "out of memory");
+            s = ll_error_set(err, LL_ENOMEM, "out of memory");
+            goto done;
         }
         sort_runs(out->runs, tmp, out->n, q->sort, q->sort ? q->nsort : 0);
         free(tmp);
     }
-    if (q->limit && out->n > q->limit) {
-        for (size_t i = q->limit; i < out->n; i++) ll_run_free(out->runs[i]);
-        out->n = q->limit;
-    }
+    if (q->limit && out->n > q->limit) out->n = q->limit;
     for (size_t i = 0; i < out->n && !s; i++) {
         ll_run *r = out->runs[i];
         if (q->load_all) {
@@ -1257,7 +1401,36 @@ ll_status ll_store_search_runs(ll_store *st, const ll_run_query *q, ll_run_list 
                 s = ll_store_run_load_key(st, r, kind, name, err);
         }
     }
-    if (s) ll_run_list_free(out);
+    if (s) goto done;
+    for (size_t i = 0; i < exps.n; i++)
+        save_index(st, &exps.items[i], &sl, from[i], from[i + 1], dirty[i], now_s);
+    /* hand the answer's runs over; free the others */
+    if (out->n) {
+        ll_run **sorted = malloc(out->n * sizeof *sorted);
+        if (!sorted) {
+            s = ll_error_set(err, LL_ENOMEM, "out of memory");
+            goto done;
+        }
+        memcpy(sorted, out->runs, out->n * sizeof *sorted);
+        qsort(sorted, out->n, sizeof *sorted, cmp_ptr);
+        for (size_t i = 0; i < sl.n; i++)
+            sl.items[i].returned =
+                bsearch(&sl.items[i].run, sorted, out->n, sizeof *sorted, cmp_ptr) != NULL;
+        free(sorted);
+    }
+done:
+    for (size_t i = 0; i < sl.n; i++)
+        if (s || !sl.items[i].returned) ll_run_free(sl.items[i].run);
+    free(sl.items);
+    if (s) {
+        free(out->runs);
+        memset(out, 0, sizeof *out);
+    }
+    free(pk);
+    free(from);
+    free(dirty);
+    free(fkeys);
+    ll_store_experiments_free(&exps);
     return s;
 }
 
@@ -1511,8 +1684,9 @@ static ll_status write_tag_file(ll_store *st, const char *dir, const char *key, 
     char *slash = strrchr(sub, '/');
     *slash = '\0';
     ll_status s = ll_fsutil_mkdir_p(sub, err);
-    if (s) return s;
-    return ll_store_write_file(st, path, value, strlen(value), err);
+    if (!s) s = ll_store_write_file(st, path, value, strlen(value), err);
+    if (!s) mark_run_changed(dir);
+    return s;
 }
 
 /* Write the meta.yaml of a new run into dir. */
@@ -1646,13 +1820,15 @@ ll_status ll_store_log_param(ll_run_handle *h, const char *key, const char *valu
     snprintf(sub, sizeof sub, "%s", path);
     *strrchr(sub, '/') = '\0';
     ll_status s = ll_fsutil_mkdir_p(sub, err);
-    if (s) return s;
-    return ll_store_write_file(h->st, path, value, strlen(value), err);
+    if (!s) s = ll_store_write_file(h->st, path, value, strlen(value), err);
+    if (!s) mark_run_changed(h->dir);
+    return s;
 }
 
 ll_status ll_store_run_flush(ll_run_handle *h, ll_error *err)
 {
     ll_status first = LL_OK;
+    int wrote = 0;
     for (size_t i = 0; i < h->npend; i++) {
         pending_metric *p = &h->pend[i];
         if (!p->len) continue;
@@ -1668,7 +1844,9 @@ ll_status ll_store_run_flush(ll_run_handle *h, ll_error *err)
         }
         if (s && !first) first = s;
         if (!s) p->len = 0;
+        wrote = 1; /* even a failed append may have written part of a line */
     }
+    if (wrote) mark_run_changed(h->dir);
     h->pending_bytes = 0;
     for (size_t i = 0; i < h->npend; i++) h->pending_bytes += h->pend[i].len;
     h->last_flush_ms = ll_store_now_ms();
@@ -1781,6 +1959,7 @@ ll_status ll_store_delete_tag(ll_run_handle *h, const char *key, ll_error *err)
         if (errno == ENOENT) return LL_OK;
         return ll_error_set(err, LL_EIO, "cannot remove %s: %s", path, strerror(errno));
     }
+    mark_run_changed(h->dir);
     *strrchr(path, '/') = '\0';
     return ll_fsutil_fsync_dir(path, err);
 }

@@ -117,6 +117,7 @@ typedef struct {
     int load_all;            /* load every param/metric/tag of the returned runs */
     const char *const *keys; /* else load these keys ("metrics.auc", "params.model"...) */
     size_t nkeys;
+    int rescan; /* read every run's files, ignoring the run index (which is written anew) */
 } ll_run_query;
 
 /* Summary of a metric's whole history (learning curves). */
@@ -210,8 +211,10 @@ ll_status ll_store_set_run_tag(ll_store *st, const char *run_id, const char *key
 
 /* ---- Reading runs ---- */
 /* Search runs: filter, sort (runs missing a sort key go last), limit, then load the keys the
- * caller asked for. Reads only meta.yaml plus the files the filter/sort/keys need, and only
- * the tail of metric files, so listing 10,000 runs takes a fraction of a second. */
+ * caller asked for. Ended runs come from each experiment's run index (runindex.h) while their
+ * directory is unchanged; other runs are read from meta.yaml plus the files the filter, sort and
+ * keys need (only the tail of metric files); what was read is then written to the index, so
+ * listing 10,000 runs takes a fraction of a second even when the page cache is cold. */
 ll_status ll_store_search_runs(ll_store *st, const ll_run_query *q, ll_run_list *out,
                                ll_error *err);
 void ll_run_list_free(ll_run_list *l);

@@ -278,9 +278,10 @@ static void test_fixture_runs(void **state)
     assert_int_equal(r->ntags, 6);
     ll_run_list_free(&l);
 
-    /* limit keeps the best, matched counts all; only asked keys are loaded */
+    /* limit keeps the best, matched counts all; only asked keys are read from the run's files
+     * (rescan: a run from the run index brings what earlier listings read, here everything) */
     const char *keys[] = {"params.model"};
-    ll_run_query q2 = {.sort = k, .nsort = nk, .limit = 1, .keys = keys, .nkeys = 1};
+    ll_run_query q2 = {.sort = k, .nsort = nk, .limit = 1, .keys = keys, .nkeys = 1, .rescan = 1};
     assert_int_equal(ll_store_search_runs(st, &q2, &l, &err), LL_OK);
     assert_int_equal(l.n, 1);
     assert_int_equal(l.matched, 3);
@@ -1000,6 +1001,29 @@ static void test_yaml_fast_path_and_write_back(void **state)
     assert_string_equal(ll_yamlmap_str(&back, "--- c"), "---");
     assert_string_equal(ll_yamlmap_str(&back, "..."), "... x");
     assert_string_equal(ll_yamlmap_str(&back, "---x"), "z");
+    free(text);
+    ll_yamlmap_free(&back);
+    ll_yamlmap_free(&m);
+
+    /* a long key is an explicit key ("? key" / ": value"), as PyYAML writes it from 128
+     * characters on: YAML allows an implicit key of at most 1024 (a 1,100-character key read
+     * from a file was written back unreadable) */
+    char big[1101], k130[131], expect[1400];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    memset(k130, 'k', sizeof k130 - 1);
+    k130[sizeof k130 - 1] = '\0';
+    memset(&m, 0, sizeof m);
+    ll_yamlmap_set_str(&m, big, "v");
+    ll_yamlmap_set_str(&m, k130, "w");
+    const char *pairs[] = {k130, "c", "short", "d"};
+    assert_int_equal(ll_yamlmap_set_pairs(&m, "a", pairs, 2), LL_OK);
+    assert_int_equal(ll_yamlmap_dump(&m, &text, &len, NULL), LL_OK);
+    snprintf(expect, sizeof expect, "a:\n  ? %s\n  : c\n  short: d\n? %s\n: w\n", k130, k130);
+    assert_int_equal(strncmp(text, expect, strlen(expect)), 0);
+    assert_int_equal(ll_yamlmap_parse(text, len, "t", &back, NULL), LL_OK);
+    assert_string_equal(ll_yamlmap_str(&back, big), "v");
+    assert_string_equal(ll_yamlmap_str(&back, k130), "w");
     free(text);
     ll_yamlmap_free(&back);
     ll_yamlmap_free(&m);
