@@ -602,7 +602,9 @@ int ll_gbdt_params_check(const ll_gbdt_params *p, char *msg, size_t len)
         return gb_bad(msg, len, "max_bin", "in 2..256", p->max_bin);
     if (p->early_stopping_rounds < 0)
         return gb_bad(msg, len, "early_stopping_rounds", ">= 0", p->early_stopping_rounds);
-    if (!isnan(p->base_score) && !(p->base_score > 0 && p->base_score < 1))
+    /* margins start from logit((float)base_score): in (0, 1) as a float too (1e-300 is 0) */
+    if (!isnan(p->base_score) && !(p->base_score > 0 && p->base_score < 1 &&
+                                   (float)p->base_score > 0 && (float)p->base_score < 1))
         return gb_bad(msg, len, "base_score", "in (0, 1) or NaN (from data)", p->base_score);
     if (p->max_cat_to_onehot < 1)
         return gb_bad(msg, len, "max_cat_to_onehot", ">= 1", p->max_cat_to_onehot);

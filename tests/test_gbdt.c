@@ -158,6 +158,8 @@ static void test_params(void **state)
     EXPECT_BAD(q.max_bin = 257, "max_bin");
     EXPECT_BAD(q.early_stopping_rounds = -1, "early_stopping_rounds");
     EXPECT_BAD(q.base_score = 1, "base_score");
+    EXPECT_BAD(q.base_score = 1e-300, "base_score");        /* 0 as a float */
+    EXPECT_BAD(q.base_score = 0.99999999999, "base_score"); /* 1 as a float */
     EXPECT_BAD(q.max_cat_to_onehot = 0, "max_cat_to_onehot");
     EXPECT_BAD(q.threads = 0, "threads");
 }

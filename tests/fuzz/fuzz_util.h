@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,13 +94,34 @@ static void fz_tmpdir_cleanup(void)
     if (fz_tmpdir_path[0]) fz_rmtree(fz_tmpdir_path);
 }
 
-/* A private temporary directory (in /dev/shm when there is one), removed at exit. */
+/* Remove the temporary directories earlier fuzzers left in base when they crashed (a crash
+ * skips atexit): "lendlab-fuzz-<pid>-*" of a process that no longer exists. */
+static inline void fz_sweep_stale(const char *base)
+{
+    DIR *d = opendir(base);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        int pid = 0, n = 0;
+        if (sscanf(de->d_name, "lendlab-fuzz-%d-%n", &pid, &n) != 1 || n == 0 || pid <= 0) continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", base, de->d_name);
+        fz_rmtree(path);
+    }
+    closedir(d);
+}
+
+/* A private temporary directory (in /dev/shm when there is one), removed at exit; directories
+ * that crashed runs left behind are removed first. */
 static inline const char *fz_tmpdir(void)
 {
     if (!fz_tmpdir_path[0]) {
         struct stat sb;
         const char *base = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
-        snprintf(fz_tmpdir_path, sizeof fz_tmpdir_path, "%s/lendlab-fuzz-XXXXXX", base);
+        fz_sweep_stale(base);
+        snprintf(fz_tmpdir_path, sizeof fz_tmpdir_path, "%s/lendlab-fuzz-%d-XXXXXX", base,
+                 (int)getpid());
         if (!mkdtemp(fz_tmpdir_path)) abort();
         atexit(fz_tmpdir_cleanup);
     }
