@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "numfmt.h"
 #include "stats.h"
 
@@ -512,31 +513,6 @@ static cJSON *column_to_json(const ll_drift_column *c)
     return o;
 }
 
-/* Write len bytes to path through a temporary file in the same directory and rename. */
-static ll_status write_atomic(const char *path, const char *data, size_t len, ll_error *err)
-{
-    size_t pl = strlen(path) + 32;
-    char *tmp = malloc(pl);
-    if (!tmp) return ll_error_set(err, LL_ENOMEM, "out of memory");
-    snprintf(tmp, pl, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        ll_status st = ll_error_set(err, LL_EIO, "cannot write %s: %s", path, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    int bad = fwrite(data, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        ll_status st = ll_error_set(err, LL_EIO, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return st;
-    }
-    free(tmp);
-    return LL_OK;
-}
-
 ll_status ll_drift_profile_save(const ll_drift_profile *p, const char *path, ll_error *err)
 {
     cJSON *root = cJSON_CreateObject();
@@ -559,7 +535,7 @@ ll_status ll_drift_profile_save(const ll_drift_profile *p, const char *path, ll_
     if (!text) return ll_error_set(err, LL_ENOMEM, "out of memory writing %s", path);
     size_t len = strlen(text);
     text[len] = '\n'; /* replaces the terminator; write len + 1 bytes */
-    ll_status st = write_atomic(path, text, len + 1, err);
+    ll_status st = ll_fsutil_write_atomic(path, text, len + 1, NULL, err);
     free(text);
     return st;
 }
@@ -1705,21 +1681,15 @@ static const char html_style[] =
 
 ll_status ll_drift_write_html(const ll_drift_report *r, const char *path, ll_error *err)
 {
-    size_t pl = strlen(path) + 32;
-    char *tmp = malloc(pl);
+    /* rendered in memory, then written as every output file is (fsutil: temporary file, fsync,
+     * rename; a device or FIFO such as /dev/stdout is written in place) */
+    char *html = NULL;
+    size_t html_len = 0;
     size_t *idx = malloc((r->ncols ? r->ncols : 1) * sizeof *idx);
-    if (!tmp || !idx) {
-        free(tmp);
+    FILE *f = idx ? open_memstream(&html, &html_len) : NULL;
+    if (!f) {
         free(idx);
         return ll_error_set(err, LL_ENOMEM, "out of memory");
-    }
-    snprintf(tmp, pl, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        ll_status st = ll_error_set(err, LL_EIO, "cannot write %s: %s", path, strerror(errno));
-        free(tmp);
-        free(idx);
-        return st;
     }
     ll_drift_report_order(r, idx);
     char a[48], b[48];
@@ -1782,12 +1752,8 @@ ll_status ll_drift_write_html(const ll_drift_report *r, const char *path, ll_err
     free(idx);
     int bad = ferror(f);
     bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        ll_status st = ll_error_set(err, LL_EIO, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return st;
-    }
-    free(tmp);
-    return LL_OK;
+    ll_status st = bad ? ll_error_set(err, LL_ENOMEM, "out of memory writing %s", path)
+                       : ll_fsutil_write_atomic(path, html, html_len, NULL, err);
+    free(html);
+    return st;
 }

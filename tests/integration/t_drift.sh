@@ -86,6 +86,15 @@ contains "$TMP/out" "HTML report: $TMP/r.html"
 contains "$TMP/r.html" "<svg"
 contains "$TMP/r.html" "int_rate"
 if grep -qiE '<script|https?://' "$TMP/r.html"; then die "HTML report refers to scripts or the network"; fi
+# a FIFO (as /dev/stdout may be) is written in place, never replaced by a regular file; a
+# profile written there too
+mkfifo "$TMP/fifo"
+timeout 30 cat "$TMP/fifo" >"$TMP/fifo.out" &
+expect_rc 0 "$LENDLAB" --batch drift --reference "$TEST" --current "$DRIFTED" --html "$TMP/fifo" \
+    --no-track
+wait
+[ -p "$TMP/fifo" ] || die "the HTML report replaced the FIFO"
+contains "$TMP/fifo.out" "<svg"
 [ "$(ls "$TMP" | grep -c '\.tmp\.')" -eq 0 ] || die "temporary HTML file left behind"
 
 # bad input: exit 1 with a message naming the problem
