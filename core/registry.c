@@ -939,7 +939,11 @@ static ll_status lock_model(ll_store *st, const char *mdir, ll_fsutil_lock *lk, 
     if (s) return s;
     char path[PATH_CAP];
     pathf(path, sizeof path, "%s/.lock", mdir);
-    return ll_fsutil_lock_acquire(path, lk, err);
+    s = ll_fsutil_lock_acquire(path, lk, err);
+    /* every change under the lock clears what killed writers left (a version directory being
+     * built), not only the next registration */
+    if (!s) ll_fsutil_sweep_tmp(mdir);
+    return s;
 }
 
 static ll_status write_alias(ll_store *st, const char *mdir, const char *alias, long version,
@@ -1157,7 +1161,6 @@ static ll_status create_version(ll_store *st, const char *mdir, const char *name
 {
     char tmp[PATH_CAP], path[PATH_CAP], user[256];
     ll_store_user(user, sizeof user);
-    ll_fsutil_sweep_tmp(mdir);
     ll_status s = ll_fsutil_mkdtemp(mdir, "version", tmp, sizeof tmp, err);
     if (s) return s;
     /* the test-data fingerprint travels with the version, for audits */

@@ -211,9 +211,19 @@ static void test_alias_stage_consistency(void **state)
     assert_string_equal(stage_of(m, 2), "Staging");
     ll_registry_model_free(m);
 
+    /* a version directory a killed writer was building: the next change under the model lock
+     * (here a promotion, not only a registration) removes it */
+    pid_t dead = fork();
+    if (dead == 0) _exit(0);
+    assert_true(dead > 0);
+    waitpid(dead, NULL, 0);
+    char stale[700];
+    snprintf(stale, sizeof stale, "%s/models/m/.version.%ld.5eed.tmp", f->store, (long)dead);
+    assert_int_equal(mkdir(stale, 0755), 0);
     ll_promote_result res;
     ll_promote_request req = {.model = "m", .from_alias = "staging", .to_alias = "production"};
     assert_int_equal(ll_registry_promote(f->st, &req, &res, &err), LL_OK);
+    assert_false(ll_fsutil_exists(stale));
     assert_int_equal(res.version, 2);
     assert_int_equal(res.previous, 1);
     assert_string_equal(res.action, "promote");
