@@ -2,9 +2,11 @@
 #include "pipeline.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1239,23 +1241,34 @@ static ll_status step_train(pipe_run *pr, int retrain, ll_error *err)
     if ((s = put(pr, "model_run_id", run_id, err))) return s;
     ll_run *r = NULL;
     if ((s = ll_store_get_run(pr->st, run_id, &r, err))) return s;
-    char dir[PATH_CAP], prof[PATH_CAP];
+    /* the model run has ended: its reference profile is written at the store root under a
+     * temporary name (which the next store writer sweeps if this process dies) and renamed
+     * into the run's artifacts whole, so an ended run never holds a half-written file */
+    char dir[PATH_CAP], prof[PATH_CAP], tmp[PATH_CAP];
+    unsigned long long rnd =
+        (unsigned long long)ll_store_now_ms() * 2654435761ULL ^ (unsigned long long)(uintptr_t)&rnd;
     s = ll_store_run_artifact_path(pr->st, r, "reference", dir, sizeof dir, err);
     if (!s) s = ll_fsutil_mkdir_p(dir, err);
-    if (!s && snprintf(prof, sizeof prof, "%s/profile.json", dir) >= (int)sizeof prof)
+    if (!s && (snprintf(prof, sizeof prof, "%s/profile.json", dir) >= (int)sizeof prof ||
+               snprintf(tmp, sizeof tmp, "%s/.reference.%ld.%llx.tmp", ll_store_root(pr->st),
+                        (long)getpid(), rnd) >= (int)sizeof tmp))
         s = ll_error_set(err, LL_EINVAL, "path too long");
     if (!s) {
         argvec av = {0};
         av_push(&av, "profile");
         av_push(&av, data);
         av_push(&av, "--output");
-        av_push(&av, prof);
+        av_push(&av, tmp);
         av_push(&av, "--target");
         av_push(&av, c->target);
         cmd_result res;
         s = run_cmd(pr, &av, &res, err);
         av_free(&av);
         cmd_result_free(&res);
+        if (!s && rename(tmp, prof))
+            s = ll_error_set(err, LL_EIO, "cannot rename %s to %s: %s", tmp, prof, strerror(errno));
+        if (!s) s = ll_fsutil_fsync_dir(dir, err);
+        if (s) unlink(tmp);
     }
     if (!s) s = put(pr, "reference_profile", prof, err);
     if (!s) s = ll_store_set_run_tag(pr->st, r->run_id, "mlflow.parentRunId", pr->step_id, err);
