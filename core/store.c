@@ -1146,6 +1146,50 @@ static void *stat_worker(void *arg)
 
 #define STAT_THREADS 8
 
+/* Reading the runs the index did not have, and loading the keys every run needs. */
+typedef struct {
+    ll_store *st;
+    const ll_experiment *e;
+    int dfd;
+    char **names;
+    const unsigned char *ok;
+    ll_run **runs;
+    int *meta_del;
+    int include_deleted;
+    const preload_key *pk;
+    size_t npk;
+    size_t n, first, step;
+    ll_status s;
+    ll_error err;
+} load_job;
+
+static void *load_worker(void *arg)
+{
+    load_job *j = arg;
+    for (size_t i = j->first; i < j->n && !j->s; i += j->step) {
+        if (!j->ok[i]) continue;
+        ll_run *r = j->runs[i];
+        if (!r) {
+            char dir[PATH_CAP];
+            if (snprintf(dir, sizeof dir, "%s/%s", j->e->dir, j->names[i]) >= (int)sizeof dir)
+                continue;
+            r = read_run(j->dfd, dir, j->names[i], j->e->id, &j->err);
+            if (!r) {
+                if (j->err.code == LL_ENOMEM) j->s = LL_ENOMEM;
+                continue;
+            }
+            j->runs[i] = r;
+        }
+        j->meta_del[i] = r->deleted;
+        if (j->e->deleted) r->deleted = 1;
+        if (r->deleted && !j->include_deleted) continue;
+        check_died(j->st, r);
+        for (size_t k = 0; k < j->npk && !j->s; k++)
+            j->s = load_key_at(r, j->dfd, j->names[i], j->pk[k].kind, j->pk[k].name, &j->err);
+    }
+    return NULL;
+}
+
 /* Scan the runs of experiment e into sl, from the run index where it is current (unless
  * rescan); *dirty is set when the index should be written anew. */
 static ll_status scan_runs(ll_store *st, const ll_experiment *e, int include_deleted,
@@ -1178,7 +1222,10 @@ static ll_status scan_runs(ll_store *st, const ll_experiment *e, int include_del
     }
     struct stat *sbs = malloc((n ? n : 1) * sizeof *sbs);
     unsigned char *ok = calloc(n ? n : 1, 1);
-    if (de || !sbs || !ok) {
+    ll_run **runs = calloc(n ? n : 1, sizeof *runs);
+    size_t *keys = malloc((n ? n : 1) * sizeof *keys);
+    int *meta_del = calloc(n ? n : 1, sizeof *meta_del);
+    if (de || !sbs || !ok || !runs || !keys || !meta_del) {
         s = ll_error_set(err, LL_ENOMEM, "out of memory");
         goto done;
     }
@@ -1196,65 +1243,72 @@ static ll_status scan_runs(ll_store *st, const ll_experiment *e, int include_del
     for (size_t k = 1; k <= started; k++) pthread_join(th[k], NULL);
     for (size_t k = started + 1; k < nt; k++) stat_worker(&jobs[k]); /* threads not started */
     if (s) goto done;
+    /* runs whose directory is unchanged come from the index ... */
     size_t taken = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!ok[i]) continue;
-        const char *nm = names[i];
-        const struct stat *sb = &sbs[i];
+    for (size_t i = 0; i < n && !s; i++) {
+        runs[i] = ok[i] ? ll_runindex_take(&ix, names[i], &sbs[i]) : NULL;
+        keys[i] = SIZE_MAX;
+        if (!runs[i]) continue;
+        taken++;
+        keys[i] = run_keys(runs[i]);
         char dir[PATH_CAP];
-        if (snprintf(dir, sizeof dir, "%s/%s", e->dir, nm) >= (int)sizeof dir) continue;
-        size_t keys = SIZE_MAX;
-        ll_run *r = ll_runindex_take(&ix, nm, sb);
-        if (r) {
-            taken++;
-            keys = run_keys(r);
-            if (!(r->dir = xstrdup(dir))) {
-                ll_run_free(r);
+        snprintf(dir, sizeof dir, "%s/%s", e->dir, names[i]);
+        if (!(runs[i]->dir = xstrdup(dir))) s = ll_error_set(err, LL_ENOMEM, "out of memory");
+    }
+    /* ... the others are read from their files, and the keys the filter and sort need are
+     * loaded, on a few threads (with a cold page cache each file waits for the disk) */
+    load_job lj[STAT_THREADS];
+    started = 0;
+    for (size_t k = 0; k < nt && !s; k++) {
+        lj[k] = (load_job){st, e,   dirfd(d), names, ok, runs,  meta_del, include_deleted,
+                           pk, npk, n,        k,     nt, LL_OK, {0}};
+        ll_error_clear(&lj[k].err);
+    }
+    for (size_t k = 1; k < nt && !s; k++) {
+        if (pthread_create(&th[k], NULL, load_worker, &lj[k])) break;
+        started = k;
+    }
+    if (!s) {
+        load_worker(&lj[0]);
+        for (size_t k = 1; k <= started; k++) pthread_join(th[k], NULL);
+        for (size_t k = started + 1; k < nt; k++) load_worker(&lj[k]);
+        for (size_t k = 0; k < nt && !s; k++)
+            if (lj[k].s) {
+                s = lj[k].s;
+                if (err) *err = lj[k].err;
+            }
+    }
+    for (size_t i = 0; i < n && !s; i++) {
+        if (!runs[i]) continue;
+        if (sl->n == sl->cap) {
+            size_t nc = sl->cap ? sl->cap * 2 : 256;
+            scanned *ni = realloc(sl->items, nc * sizeof *ni);
+            if (!ni) {
                 s = ll_error_set(err, LL_ENOMEM, "out of memory");
                 break;
             }
-        } else {
-            r = read_run(dirfd(d), dir, nm, e->id, err);
-            if (!r) {
-                if (err && err->code == LL_ENOMEM) {
-                    s = LL_ENOMEM;
-                    break;
-                }
-                continue;
-            }
-            if (ll_runindex_cacheable(r, sb, now_s)) *dirty = 1;
+            sl->items = ni;
+            sl->cap = nc;
         }
-        int meta_deleted = r->deleted;
-        if (e->deleted) r->deleted = 1;
-        int included = !r->deleted || include_deleted;
-        if (included) {
-            check_died(st, r);
-            for (size_t k = 0; k < npk && !s; k++)
-                s = load_key_at(r, dirfd(d), nm, pk[k].kind, pk[k].name, err);
-        }
-        if (!s && sl->n == sl->cap) {
-            size_t nc = sl->cap ? sl->cap * 2 : 256;
-            scanned *ni = realloc(sl->items, nc * sizeof *ni);
-            if (ni) {
-                sl->items = ni;
-                sl->cap = nc;
-            } else {
-                s = ll_error_set(err, LL_ENOMEM, "out of memory");
-            }
-        }
-        if (s) {
-            ll_run_free(r);
-            break;
-        }
-        sl->items[sl->n++] = (scanned){r, *sb, meta_deleted, keys, included, 0};
+        ll_run *r = runs[i];
+        if (keys[i] == SIZE_MAX && ll_runindex_cacheable(r, &sbs[i], now_s)) *dirty = 1;
+        sl->items[sl->n++] =
+            (scanned){r, sbs[i], meta_del[i], keys[i], !r->deleted || include_deleted, 0};
+        runs[i] = NULL;
     }
     if (taken != ix.n) *dirty = 1; /* entries of runs gone, changed or no longer ended */
 done:
     closedir(d);
-    for (size_t i = 0; i < n; i++) free(names[i]);
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+        if (runs) ll_run_free(runs[i]);
+    }
     free(names);
     free(sbs);
     free(ok);
+    free(runs);
+    free(keys);
+    free(meta_del);
     ll_runindex_free(&ix);
     return s;
 }
