@@ -40,9 +40,11 @@ drop_caches() {
 }
 echo "lendlab --batch runs --sort -metrics.auc --limit 20 on $N runs:"
 rm -f "$STORE"/*/.lendlab-runs
+cold=""
+drop_caches && cold=", page cache dropped"
 t0=$(ms)
 $LIST >/dev/null
-echo "  $first, no run index yet (reads every run, writes the index): $(( $(ms) - t0 )) ms"
+echo "  $first, no run index yet (reads every run, writes the index)$cold: $(( $(ms) - t0 )) ms"
 if drop_caches; then
     for i in 1 2 3; do
         drop_caches

@@ -1364,6 +1364,35 @@ static int split_key(const char *k, ll_keykind *kind, const char **name)
     return 0;
 }
 
+/* Loading the keys a search's caller asked for (or everything) into runs[first::step]. */
+typedef struct {
+    ll_store *st;
+    const ll_run_query *q;
+    ll_run **runs;
+    size_t n, first, step;
+    ll_status s;
+    ll_error err;
+} keys_job;
+
+static void *keys_worker(void *arg)
+{
+    keys_job *j = arg;
+    for (size_t i = j->first; i < j->n && !j->s; i += j->step) {
+        ll_run *r = j->runs[i];
+        if (j->q->load_all) {
+            j->s = ll_store_run_load(j->st, r, &j->err);
+            continue;
+        }
+        for (size_t k = 0; k < j->q->nkeys && !j->s; k++) {
+            ll_keykind kind;
+            const char *name;
+            if (split_key(j->q->keys[k], &kind, &name))
+                j->s = ll_store_run_load_key(j->st, r, kind, name, &j->err);
+        }
+    }
+    return NULL;
+}
+
 static int cmp_ptr(const void *a, const void *b)
 {
     uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
@@ -1442,19 +1471,27 @@ ll_status ll_store_search_runs(ll_store *st, const ll_run_query *q, ll_run_list 
         free(tmp);
     }
     if (q->limit && out->n > q->limit) out->n = q->limit;
-    for (size_t i = 0; i < out->n && !s; i++) {
-        ll_run *r = out->runs[i];
-        if (q->load_all) {
-            s = ll_store_run_load(st, r, err);
-            continue;
-        }
-        for (size_t k = 0; k < q->nkeys && !s; k++) {
-            ll_keykind kind;
-            const char *name;
-            if (split_key(q->keys[k], &kind, &name))
-                s = ll_store_run_load_key(st, r, kind, name, err);
-        }
+    /* the keys the caller asked for, for the runs of the answer (on a few threads: a listing
+     * of every run may read thousands of small files the index did not have) */
+    size_t nt = out->n >= 64 ? STAT_THREADS : 1, started = 0;
+    pthread_t th[STAT_THREADS];
+    keys_job kj[STAT_THREADS];
+    for (size_t k = 0; k < nt; k++) {
+        kj[k] = (keys_job){st, q, out->runs, out->n, k, nt, LL_OK, {0}};
+        ll_error_clear(&kj[k].err);
     }
+    for (size_t k = 1; k < nt; k++) {
+        if (pthread_create(&th[k], NULL, keys_worker, &kj[k])) break;
+        started = k;
+    }
+    keys_worker(&kj[0]);
+    for (size_t k = 1; k <= started; k++) pthread_join(th[k], NULL);
+    for (size_t k = started + 1; k < nt; k++) keys_worker(&kj[k]);
+    for (size_t k = 0; k < nt && !s; k++)
+        if (kj[k].s) {
+            s = kj[k].s;
+            if (err) *err = kj[k].err;
+        }
     if (s) goto done;
     for (size_t i = 0; i < exps.n; i++)
         save_index(st, &exps.items[i], &sl, from[i], from[i + 1], dirty[i], now_s);
