@@ -1146,6 +1146,36 @@ static void *stat_worker(void *arg)
 
 #define STAT_THREADS 8
 
+/* A fan-out of fn over nt jobs of size bytes each: par_start starts jobs 1..nt-1 on threads
+ * (the caller may work meanwhile), par_finish runs job 0 here, joins, and runs here any job
+ * whose thread could not start. */
+typedef struct {
+    void *(*fn)(void *);
+    char *jobs;
+    size_t size, nt, started;
+    pthread_t th[STAT_THREADS];
+} par_run;
+
+static void par_start(par_run *p, void *(*fn)(void *), void *jobs, size_t size, size_t nt)
+{
+    p->fn = fn;
+    p->jobs = jobs;
+    p->size = size;
+    p->nt = nt;
+    p->started = 0;
+    for (size_t k = 1; k < nt; k++) {
+        if (pthread_create(&p->th[k], NULL, fn, p->jobs + k * size)) break;
+        p->started = k;
+    }
+}
+
+static void par_finish(par_run *p)
+{
+    p->fn(p->jobs);
+    for (size_t k = 1; k <= p->started; k++) pthread_join(p->th[k], NULL);
+    for (size_t k = p->started + 1; k < p->nt; k++) p->fn(p->jobs + k * p->size);
+}
+
 /* Reading the runs the index did not have, and loading the keys every run needs. */
 typedef struct {
     ll_store *st;
@@ -1230,18 +1260,13 @@ static ll_status scan_runs(ll_store *st, const ll_experiment *e, int include_del
         goto done;
     }
     /* stat the directories on a few threads while this one reads the run index */
-    size_t nt = n >= 256 ? STAT_THREADS : 1, started = 0;
-    pthread_t th[STAT_THREADS];
-    stat_job jobs[STAT_THREADS] = {{0}};
+    size_t nt = n >= 256 ? STAT_THREADS : 1;
+    par_run par;
+    stat_job jobs[STAT_THREADS];
     for (size_t k = 0; k < nt; k++) jobs[k] = (stat_job){dirfd(d), names, sbs, ok, n, k, nt};
-    for (size_t k = 1; k < nt; k++) {
-        if (pthread_create(&th[k], NULL, stat_worker, &jobs[k])) break;
-        started = k;
-    }
+    par_start(&par, stat_worker, jobs, sizeof *jobs, nt);
     if (!rescan) s = ll_runindex_load(e->dir, e->id, &ix, err);
-    stat_worker(&jobs[0]);
-    for (size_t k = 1; k <= started; k++) pthread_join(th[k], NULL);
-    for (size_t k = started + 1; k < nt; k++) stat_worker(&jobs[k]); /* threads not started */
+    par_finish(&par);
     if (s) goto done;
     /* runs whose directory is unchanged come from the index ... */
     size_t taken = 0;
@@ -1258,20 +1283,14 @@ static ll_status scan_runs(ll_store *st, const ll_experiment *e, int include_del
     /* ... the others are read from their files, and the keys the filter and sort need are
      * loaded, on a few threads (with a cold page cache each file waits for the disk) */
     load_job lj[STAT_THREADS];
-    started = 0;
-    for (size_t k = 0; k < nt && !s; k++) {
-        lj[k] = (load_job){st, e,   dirfd(d), names, ok, runs,  meta_del, include_deleted,
-                           pk, npk, n,        k,     nt, LL_OK, {0}};
-        ll_error_clear(&lj[k].err);
-    }
-    for (size_t k = 1; k < nt && !s; k++) {
-        if (pthread_create(&th[k], NULL, load_worker, &lj[k])) break;
-        started = k;
-    }
     if (!s) {
-        load_worker(&lj[0]);
-        for (size_t k = 1; k <= started; k++) pthread_join(th[k], NULL);
-        for (size_t k = started + 1; k < nt; k++) load_worker(&lj[k]);
+        for (size_t k = 0; k < nt; k++) {
+            lj[k] = (load_job){st, e,   dirfd(d), names, ok, runs,  meta_del, include_deleted,
+                               pk, npk, n,        k,     nt, LL_OK, {0}};
+            ll_error_clear(&lj[k].err);
+        }
+        par_start(&par, load_worker, lj, sizeof *lj, nt);
+        par_finish(&par);
         for (size_t k = 0; k < nt && !s; k++)
             if (lj[k].s) {
                 s = lj[k].s;
@@ -1473,20 +1492,15 @@ ll_status ll_store_search_runs(ll_store *st, const ll_run_query *q, ll_run_list 
     if (q->limit && out->n > q->limit) out->n = q->limit;
     /* the keys the caller asked for, for the runs of the answer (on a few threads: a listing
      * of every run may read thousands of small files the index did not have) */
-    size_t nt = out->n >= 64 ? STAT_THREADS : 1, started = 0;
-    pthread_t th[STAT_THREADS];
+    size_t nt = out->n >= 64 ? STAT_THREADS : 1;
+    par_run par;
     keys_job kj[STAT_THREADS];
     for (size_t k = 0; k < nt; k++) {
         kj[k] = (keys_job){st, q, out->runs, out->n, k, nt, LL_OK, {0}};
         ll_error_clear(&kj[k].err);
     }
-    for (size_t k = 1; k < nt; k++) {
-        if (pthread_create(&th[k], NULL, keys_worker, &kj[k])) break;
-        started = k;
-    }
-    keys_worker(&kj[0]);
-    for (size_t k = 1; k <= started; k++) pthread_join(th[k], NULL);
-    for (size_t k = started + 1; k < nt; k++) keys_worker(&kj[k]);
+    par_start(&par, keys_worker, kj, sizeof *kj, nt);
+    par_finish(&par);
     for (size_t k = 0; k < nt && !s; k++)
         if (kj[k].s) {
             s = kj[k].s;
