@@ -95,13 +95,21 @@ def flood(port, n, nsrc, first, hold, ready, stop, out):
         except OSError:
             errors += 1
     secs = time.time() - t0
-    time.sleep(1)
     # open on the client's side: held by the server, or still queued in the listen backlog
-    alive = sum(1 for s in socks if not closed_by_peer(s))
+    # until the server gets to accept (and close) them; a burst that connects in 0.2 s can
+    # leave a few hundred queued after 1 s, so watch it drain for up to 5 s
+    t1 = time.time()
+    while True:
+        time.sleep(0.25)
+        alive = sum(1 for s in socks if not closed_by_peer(s))
+        if alive <= (256 if nsrc == 1 else 1024) or time.time() - t1 >= 5:
+            break
+    drained = time.time() - t1
     open(ready, "w").write("%d\n" % len(socks))
     wait_file(stop, hold)
     json.dump({"opened": len(socks), "errors": errors, "connect_secs": round(secs, 2),
-               "open_after_1s": alive, "nofile": soft}, open(out, "w"))
+               "open_after": alive, "drain_secs": round(drained, 2), "nofile": soft},
+              open(out, "w"))
 
 def declared(port, length):
     """A header announcing length bytes and no body: the answer's status line and delay."""
@@ -324,8 +332,8 @@ flood_check() { # flood_check NAME N NSRC FIRST
 RSS0=$(rss "$A_PID")
 flood_check flood1 "$FLOOD" 1 2
 [ "$FOPEN" -le 260 ] || die "one address holds $FOPEN connections (limit 256)"
-python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); sys.exit(not (d["open_after_1s"] <= 256 and d["opened"] >= 1000))' \
-    "$TMP/flood1.json" || die "flood1: per-address limit not applied"
+python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); sys.exit(not (d["open_after"] <= 256 and d["opened"] >= 1000))' \
+    "$TMP/flood1.json" || die "flood1: per-address limit not applied (connections still open 5 s after the burst)"
 # ---- and from forty addresses (250 each): the global limit, idle ones closed to make room
 flood_check flood40 "$FLOOD" 40 10
 [ "$(metric 'lendlab_http_connections_closed_total{reason="evicted"}')" -gt 0 ] || die "nothing evicted"
