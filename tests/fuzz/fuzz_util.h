@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "fsutil.h"
 
 /* A malloc'd NUL-terminated copy of the input (parsers that take C strings). */
 static inline char *fz_cstr(const uint8_t *data, size_t size)
@@ -66,63 +67,27 @@ static inline void fz_write_file(const char *path, const void *data, size_t size
     close(fd);
 }
 
-/* Remove a directory tree (the harness's own temporary files only). */
-static inline void fz_rmtree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            struct stat sb;
-            if (lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
-                fz_rmtree(sub);
-            else
-                unlink(sub);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
 static char fz_tmpdir_path[256];
 
 static void fz_tmpdir_cleanup(void)
 {
-    if (fz_tmpdir_path[0]) fz_rmtree(fz_tmpdir_path);
+    if (fz_tmpdir_path[0]) ll_fsutil_remove_tree(fz_tmpdir_path, NULL);
 }
 
-/* Remove the temporary directories earlier fuzzers left in base when they crashed (a crash
- * skips atexit): "lendlab-fuzz-<pid>-*" of a process that no longer exists. */
-static inline void fz_sweep_stale(const char *base)
-{
-    DIR *d = opendir(base);
-    if (!d) return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        int pid = 0, n = 0;
-        if (sscanf(de->d_name, "lendlab-fuzz-%d-%n", &pid, &n) != 1 || n == 0 || pid <= 0) continue;
-        if (kill(pid, 0) == 0 || errno != ESRCH) continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", base, de->d_name);
-        fz_rmtree(path);
-    }
-    closedir(d);
-}
-
-/* A private temporary directory (in /dev/shm when there is one), removed at exit; directories
- * that crashed runs left behind are removed first. */
+/* A private temporary directory, removed at exit: <shm>/lendlab-fuzz/.run.<pid>.<random>.tmp
+ * (in /dev/shm when there is one). A crash skips atexit, so the directories of runs whose
+ * process is gone are swept first, as the store sweeps its writers' temporaries. */
 static inline const char *fz_tmpdir(void)
 {
     if (!fz_tmpdir_path[0]) {
         struct stat sb;
-        const char *base = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
-        fz_sweep_stale(base);
-        snprintf(fz_tmpdir_path, sizeof fz_tmpdir_path, "%s/lendlab-fuzz-%d-XXXXXX", base,
-                 (int)getpid());
-        if (!mkdtemp(fz_tmpdir_path)) abort();
+        char parent[64];
+        snprintf(parent, sizeof parent, "%s/lendlab-fuzz",
+                 stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp");
+        if (mkdir(parent, 0700) != 0 && errno != EEXIST) abort();
+        ll_fsutil_sweep_tmp(parent);
+        if (ll_fsutil_mkdtemp(parent, "run", fz_tmpdir_path, sizeof fz_tmpdir_path, NULL))
+            abort();
         atexit(fz_tmpdir_cleanup);
     }
     return fz_tmpdir_path;
