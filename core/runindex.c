@@ -108,12 +108,7 @@ static void sb_num(sbuf *b, long long v)
 static void sb_double(sbuf *b, double v)
 {
     char num[LL_NUMFMT_MAX];
-    if (isnan(v))
-        snprintf(num, sizeof num, "nan");
-    else if (isinf(v))
-        snprintf(num, sizeof num, v > 0 ? "inf" : "-inf");
-    else
-        ll_numfmt_put(v, num);
+    ll_store_metric_value_format(v, num, sizeof num);
     sb_field(b, num);
 }
 
@@ -241,6 +236,7 @@ static int parse_ull(const char *s, unsigned long long *out)
     return 1;
 }
 
+/* Exactly what ll_store_metric_value_format writes. */
 static int parse_double(const char *s, size_t n, double *out)
 {
     if (ll_numparse(s, n, out)) return 1;
@@ -253,16 +249,6 @@ static int parse_double(const char *s, size_t n, double *out)
         return 1;
     }
     return 0;
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
 }
 
 /* A run directory name: what read_run accepts as a run id and a path component. */
@@ -323,14 +309,14 @@ static int parse_record(char *s, char *e, ll_runindex *ix, caps *c, const char *
         r = calloc(1, sizeof *r);
         if (!r) return -1;
         en.run = r;
-        en.name = dup_n(f[1], fl[1]);
+        en.name = strndup(f[1], fl[1]);
         ix->items[ix->n++] = en;
         c->cap_params = c->cap_tags = c->cap_metrics = c->cap_absent = 0;
-        r->run_id = dup_n(f[1], fl[1]);
-        r->experiment_id = dup_n(exp_id, strlen(exp_id));
-        r->run_name = dup_n(f[12], fl[12]);
-        r->user_id = dup_n(f[13], fl[13]);
-        r->artifact_uri = dup_n(f[14], fl[14]);
+        r->run_id = strndup(f[1], fl[1]);
+        r->experiment_id = strdup(exp_id);
+        r->run_name = strndup(f[12], fl[12]);
+        r->user_id = strndup(f[13], fl[13]);
+        r->artifact_uri = strndup(f[14], fl[14]);
         r->status = (ll_run_status)status;
         r->deleted = (int)deleted;
         r->start_time = start;
@@ -348,7 +334,7 @@ static int parse_record(char *s, char *e, ll_runindex *ix, caps *c, const char *
         ll_kv **arr = param ? &r->params : &r->tags;
         size_t *n = param ? &r->nparams : &r->ntags;
         if (grow((void **)arr, param ? &c->cap_params : &c->cap_tags, *n, sizeof **arr)) return -1;
-        char *k = dup_n(f[1], fl[1]), *v = dup_n(f[2], fl[2]);
+        char *k = strndup(f[1], fl[1]), *v = strndup(f[2], fl[2]);
         if (!k || !v) {
             free(k);
             free(v);
@@ -366,7 +352,7 @@ static int parse_record(char *s, char *e, ll_runindex *ix, caps *c, const char *
         if (!parse_double(f[2], fl[2], &v) || !parse_ll(f[3], &ts) || !parse_ll(f[4], &step))
             return 0;
         if (grow((void **)&r->metrics, &c->cap_metrics, r->nmetrics, sizeof *r->metrics)) return -1;
-        char *k = dup_n(f[1], fl[1]);
+        char *k = strndup(f[1], fl[1]);
         if (!k) return -1;
         r->metrics[r->nmetrics++] = (ll_metric){k, v, ts, step};
         return 1;
@@ -375,7 +361,7 @@ static int parse_record(char *s, char *e, ll_runindex *ix, caps *c, const char *
         if (!r || nf != 2 || fl[1] < 2 || memchr(f[1], '\0', fl[1])) return 0;
         if (f[1][0] < '0' + LL_KEY_METRIC || f[1][0] > '0' + LL_KEY_TAG) return 0;
         if (grow((void **)&r->absent, &c->cap_absent, r->nabsent, sizeof *r->absent)) return -1;
-        char *k = dup_n(f[1], fl[1]);
+        char *k = strndup(f[1], fl[1]);
         if (!k) return -1;
         r->absent[r->nabsent++] = k;
         return 1;

@@ -216,7 +216,7 @@ static int parse_value(const char *s, size_t n, double *out)
     return 0;
 }
 
-static void format_value(double v, char *buf, size_t len)
+void ll_store_metric_value_format(double v, char *buf, size_t len)
 {
     if (isnan(v))
         snprintf(buf, len, "nan");
@@ -1976,7 +1976,7 @@ ll_status ll_store_log_metric_at(ll_run_handle *h, const char *key, double value
         h->npend++;
     }
     char num[64], line[128];
-    format_value(value, num, sizeof num);
+    ll_store_metric_value_format(value, num, sizeof num);
     int n = snprintf(line, sizeof line, "%lld %s %lld\n", timestamp_ms, num, step);
     if (n < 0 || (size_t)n >= sizeof line) return ll_error_set(err, LL_EINVAL, "bad metric value");
     if (p->len + (size_t)n + 1 > p->cap) {

@@ -269,6 +269,10 @@ int ll_store_metric_higher_better(const char *metric);
  * leading '/', no "." or ".." component, at most 250 characters. */
 int ll_store_valid_key(const char *key);
 
+/* A metric value as a metric file holds it: the shortest text that reads back to v, or nan,
+ * inf, -inf (as Python writes them). */
+void ll_store_metric_value_format(double v, char *buf, size_t len);
+
 /* Path of a local file: URI (file:///p, file://localhost/p, file:p) with %XX decoded into out;
  * 0 when uri is not a file: URI or does not fit. */
 int ll_store_file_uri_path(const char *uri, char *out, size_t len);
