@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1241,19 +1240,17 @@ static ll_status step_train(pipe_run *pr, int retrain, ll_error *err)
     if ((s = put(pr, "model_run_id", run_id, err))) return s;
     ll_run *r = NULL;
     if ((s = ll_store_get_run(pr->st, run_id, &r, err))) return s;
-    /* the model run has ended: its reference profile is written at the store root under a
-     * temporary name (which the next store writer sweeps if this process dies) and renamed
+    /* the model run has ended: its reference profile is written in a temporary directory at
+     * the store root (which the next store writer sweeps if this process dies) and renamed
      * into the run's artifacts whole, so an ended run never holds a half-written file */
-    char dir[PATH_CAP], prof[PATH_CAP], tmp[PATH_CAP];
-    unsigned long long rnd =
-        (unsigned long long)ll_store_now_ms() * 2654435761ULL ^ (unsigned long long)(uintptr_t)&rnd;
+    char dir[PATH_CAP], prof[PATH_CAP], tdir[PATH_CAP], tmp[PATH_CAP + 16];
     s = ll_store_run_artifact_path(pr->st, r, "reference", dir, sizeof dir, err);
     if (!s) s = ll_fsutil_mkdir_p(dir, err);
-    if (!s && (snprintf(prof, sizeof prof, "%s/profile.json", dir) >= (int)sizeof prof ||
-               snprintf(tmp, sizeof tmp, "%s/.reference.%ld.%llx.tmp", ll_store_root(pr->st),
-                        (long)getpid(), rnd) >= (int)sizeof tmp))
+    if (!s && snprintf(prof, sizeof prof, "%s/profile.json", dir) >= (int)sizeof prof)
         s = ll_error_set(err, LL_EINVAL, "path too long");
+    if (!s) s = ll_fsutil_mkdtemp(ll_store_root(pr->st), "reference", tdir, sizeof tdir, err);
     if (!s) {
+        snprintf(tmp, sizeof tmp, "%s/profile.json", tdir);
         argvec av = {0};
         av_push(&av, "profile");
         av_push(&av, data);
@@ -1268,7 +1265,7 @@ static ll_status step_train(pipe_run *pr, int retrain, ll_error *err)
         if (!s && rename(tmp, prof))
             s = ll_error_set(err, LL_EIO, "cannot rename %s to %s: %s", tmp, prof, strerror(errno));
         if (!s) s = ll_fsutil_fsync_dir(dir, err);
-        if (s) unlink(tmp);
+        ll_fsutil_remove_tree(tdir, NULL);
     }
     if (!s) s = put(pr, "reference_profile", prof, err);
     if (!s) s = ll_store_set_run_tag(pr->st, r->run_id, "mlflow.parentRunId", pr->step_id, err);
